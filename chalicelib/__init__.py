@@ -1,0 +1,1 @@
+"""Notfalltermin: the emergency appointment service of an immigration office."""

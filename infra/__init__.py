@@ -1,0 +1,1 @@
+"""Infrastructure definitions that are not part of the Lambda package."""
