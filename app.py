@@ -1,0 +1,14 @@
+"""The Chalice app: wiring only — middleware and blueprints."""
+
+from __future__ import annotations
+
+from chalice.app import Chalice
+
+from chalicelib.api.applicant import applicant_routes
+from chalicelib.api.middleware import answer_every_error_as_problem
+from chalicelib.api.openapi import openapi_routes
+
+app = Chalice(app_name="notfalltermin")
+app.register_middleware(answer_every_error_as_problem, "http")
+app.register_blueprint(applicant_routes)
+app.register_blueprint(openapi_routes)

@@ -1,0 +1,1 @@
+"""Adapters from the service's ports to AWS."""

@@ -1,0 +1,515 @@
+"""The registration repository on one DynamoDB table.
+
+Items (PK, SK):
+  REG#<id>, REG            the registration; GSI1PK/GSI1SK only while waiting (the queue index)
+  REG#<id>, DOC#<doc id>   one document of it
+  PERSON#<identity>, ACTIVE  the person's one active registration (a uniqueness lock)
+Every state change is conditional on the state it leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo_errors import (
+    cancellation_reasons,
+    error_code,
+    is_retryable,
+    unavailable,
+)
+from chalicelib.domain.documents import (
+    COUNTED_STATUSES,
+    MAX_DOCUMENTS,
+    ContentType,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    RejectionReason,
+)
+from chalicelib.domain.errors import (
+    DuplicateRegistration,
+    InvalidState,
+    NotFound,
+    TooManyDocuments,
+)
+from chalicelib.domain.registration import (
+    Appointment,
+    Registration,
+    Status,
+    TitleType,
+    queue_sort_key,
+    sources_of,
+)
+
+QUEUE_INDEX = "queue"
+REG_SK = "REG"
+LOCK_SK = "ACTIVE"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def registration_pk(registration_id: str) -> str:
+    return f"REG#{registration_id}"
+
+
+def person_pk(identity: str) -> str:
+    return f"PERSON#{identity}"
+
+
+def queue_pk(office_id: str) -> str:
+    return f"QUEUE#{office_id}"
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def values(**named: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(s=1) -> {':s': {'N': '1'}}."""
+    return {f":{k}": _serializer.serialize(v) for k, v in named.items()}
+
+
+def status_in(
+    statuses: frozenset[Status] | set[Status], prefix: str = "st"
+) -> tuple[str, dict[str, Any]]:
+    """A condition `#status IN (...)` and its values, in a stable order."""
+    ordered = sorted(s.value for s in statuses)
+    names = {f"{prefix}{i}": v for i, v in enumerate(ordered)}
+    placeholders = ", ".join(f":{n}" for n in names)
+    return f"#status IN ({placeholders})", values(**names)
+
+
+class DynamoRegistrationRepository:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, registration_id: str) -> Registration | None:
+        items = list(
+            self._query(
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=values(pk=registration_pk(registration_id)),
+                ConsistentRead=True,
+            )
+        )
+        head = next((i for i in items if i["SK"] == REG_SK), None)
+        if head is None:
+            return None
+        registration = registration_from_item(head)
+        registration.documents = sorted(
+            (document_from_item(i) for i in items if str(i["SK"]).startswith("DOC#")),
+            key=lambda d: d.created_at,
+        )
+        return registration
+
+    def queue_position(self, registration: Registration) -> int:
+        key = registration.queue_key
+        if key is None:
+            raise InvalidState("This registration is not in the queue.")
+        ahead = 0
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK < :key",
+            "ExpressionAttributeValues": values(pk=queue_pk(registration.office_id), key=key),
+            "Select": "COUNT",
+        }
+        while True:
+            page = self._call("query", **request)
+            ahead += int(page["Count"])
+            if "LastEvaluatedKey" not in page:
+                return ahead + 1
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def create(self, registration: Registration) -> None:
+        try:
+            self._call(
+                "transact_write_items",
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": serialize(registration_item(registration)),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": serialize(
+                                {
+                                    "PK": person_pk(registration.identity_key),
+                                    "SK": LOCK_SK,
+                                    "registration_id": registration.registration_id,
+                                }
+                            ),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ],
+            )
+        except _Cancelled as cancelled:
+            if cancelled.failed_conditions[1]:
+                raise DuplicateRegistration(
+                    "There is already an active registration for this person. Use the link "
+                    "in the e-mail you received, or withdraw that registration first."
+                ) from None
+            raise
+
+    def discard_unconfirmed(self, registration: Registration) -> None:
+        condition, condition_values = status_in({Status.EMAIL_UNVERIFIED})
+        self._call(
+            "transact_write_items",
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": serialize(
+                            {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
+                        ),
+                        "ConditionExpression": condition,
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": condition_values,
+                    }
+                },
+                self._release_lock(registration),
+            ],
+        )
+
+    def confirm_email(self, registration_id: str, confirmed_at: str) -> None:
+        self._transition(
+            registration_id,
+            Status.AWAITING_DOCUMENTS,
+            set_values={"email_confirmed_at": confirmed_at},
+        )
+
+    def enqueue(self, registration: Registration, queued_at: str) -> None:
+        self._transition(
+            registration.registration_id,
+            Status.WAITING,
+            set_values={
+                "queued_at": queued_at,
+                "GSI1PK": queue_pk(registration.office_id),
+                "GSI1SK": queue_sort_key(
+                    registration.title_expires_on, queued_at, registration.registration_id
+                ),
+            },
+            extra_condition="attribute_exists(email_confirmed_at)",
+        )
+
+    def withdraw(self, registration: Registration, withdrawn_at: str, erase_after: int) -> None:
+        self._transition(
+            registration.registration_id,
+            Status.WITHDRAWN,
+            set_values={"withdrawn_at": withdrawn_at, "expires_at": erase_after},
+            remove=("GSI1PK", "GSI1SK"),
+            also=[self._release_lock(registration)],
+        )
+
+    def add_document(self, document: Document) -> None:
+        condition, condition_values = status_in({Status.AWAITING_DOCUMENTS})
+        try:
+            self._call(
+                "transact_write_items",
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": serialize(
+                                {"PK": registration_pk(document.registration_id), "SK": REG_SK}
+                            ),
+                            "UpdateExpression": "SET document_count = document_count + :one",
+                            "ConditionExpression": f"{condition} AND document_count < :max",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                **condition_values,
+                                **values(one=1, max=MAX_DOCUMENTS),
+                            },
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": serialize(document_item(document)),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                ],
+            )
+        except _Cancelled as cancelled:
+            old = cancelled.old_items[0]
+            if old is None:
+                raise NotFound("No registration with this id for this access link.") from None
+            if old.get("status") != Status.AWAITING_DOCUMENTS.value:
+                raise InvalidState(f"This registration is {old.get('status')}.") from None
+            raise TooManyDocuments(
+                f"A registration may hold at most {MAX_DOCUMENTS} documents."
+            ) from None
+
+    def settle_document(
+        self,
+        document: Document,
+        status: DocumentStatus,
+        object_key: str,
+        reason: RejectionReason | None,
+    ) -> bool:
+        update: dict[str, Any] = {
+            "Update": {
+                "TableName": self._table,
+                "Key": serialize(
+                    {
+                        "PK": registration_pk(document.registration_id),
+                        "SK": f"DOC#{document.document_id}",
+                    }
+                ),
+                "UpdateExpression": "SET #status = :new, object_key = :key"
+                + (", rejection_reason = :reason" if reason else ""),
+                "ConditionExpression": "#status = :pending",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": values(
+                    new=status.value,
+                    key=object_key,
+                    pending=DocumentStatus.PENDING.value,
+                    **({"reason": reason.value} if reason else {}),
+                ),
+            }
+        }
+        items = [update]
+        if status not in COUNTED_STATUSES:
+            # A refused or expired upload gives its place back.
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize(
+                            {"PK": registration_pk(document.registration_id), "SK": REG_SK}
+                        ),
+                        "UpdateExpression": "SET document_count = document_count - :one",
+                        "ConditionExpression": "document_count > :zero",
+                        "ExpressionAttributeValues": values(one=1, zero=0),
+                    }
+                }
+            )
+        try:
+            self._call("transact_write_items", TransactItems=items)
+        except _Cancelled:
+            return False
+        return True
+
+    def remove_documents(self, registration_id: str, document_ids: list[str]) -> None:
+        for start in range(0, len(document_ids), 25):
+            batch = document_ids[start : start + 25]
+            request: dict[str, Any] = {
+                self._table: [
+                    {
+                        "DeleteRequest": {
+                            "Key": serialize(
+                                {"PK": registration_pk(registration_id), "SK": f"DOC#{doc_id}"}
+                            )
+                        }
+                    }
+                    for doc_id in batch
+                ]
+            }
+            while request:
+                answer = self._call("batch_write_item", RequestItems=request)
+                request = answer.get("UnprocessedItems") or {}
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _release_lock(self, registration: Registration) -> dict[str, Any]:
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": serialize({"PK": person_pk(registration.identity_key), "SK": LOCK_SK}),
+                "ConditionExpression": "registration_id = :rid",
+                "ExpressionAttributeValues": values(rid=registration.registration_id),
+            }
+        }
+
+    def _transition(
+        self,
+        registration_id: str,
+        target: Status,
+        *,
+        set_values: Mapping[str, Any] | None = None,
+        remove: tuple[str, ...] = (),
+        extra_condition: str | None = None,
+        also: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Move a registration to `target` if, and only if, it is in a state that may."""
+        condition, condition_values = status_in(sources_of(target))
+        if extra_condition:
+            condition = f"{condition} AND {extra_condition}"
+        assignments = {"status": target.value, **(set_values or {})}
+        names = {f"#a{i}": name for i, name in enumerate(assignments)}
+        expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(assignments)))
+        if remove:
+            expression += " REMOVE " + ", ".join(remove)
+        update = {
+            "Update": {
+                "TableName": self._table,
+                "Key": serialize({"PK": registration_pk(registration_id), "SK": REG_SK}),
+                "UpdateExpression": expression,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {**names, "#status": "status"},
+                "ExpressionAttributeValues": {
+                    **condition_values,
+                    **values(**{f"a{i}": v for i, v in enumerate(assignments.values())}),
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        try:
+            self._call("transact_write_items", TransactItems=[update, *(also or [])])
+        except _Cancelled as cancelled:
+            old = cancelled.old_items[0]
+            if old is None:
+                raise NotFound("No registration with this id for this access link.") from None
+            raise InvalidState(
+                f"This registration is {old.get('status')}; it cannot become {target.value}."
+            ) from None
+
+    def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
+        request["TableName"] = self._table
+        while True:
+            page = self._call("query", **request)
+            for item in page.get("Items", []):
+                yield deserialize(item)
+            if "LastEvaluatedKey" not in page:
+                return
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _call(self, operation: str, **request: Any) -> Any:
+        try:
+            return getattr(self._client, operation)(**request)
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException" and not is_retryable(error):
+                raise _Cancelled(error) from error
+            if is_retryable(error):
+                raise unavailable(error) from error
+            raise
+
+
+class _Cancelled(Exception):
+    """A transaction whose conditions did not hold (and was not merely throttled)."""
+
+    def __init__(self, error: ClientError) -> None:
+        super().__init__(str(error))
+        reasons = cancellation_reasons(error)
+        self.failed_conditions = [r.get("Code") == "ConditionalCheckFailed" for r in reasons]
+        self.old_items: list[dict[str, Any] | None] = [
+            deserialize(r["Item"]) if "Item" in r else None for r in reasons
+        ]
+
+
+# -- item mapping -----------------------------------------------------------------------------
+
+
+def registration_item(r: Registration) -> dict[str, Any]:
+    return {
+        "PK": registration_pk(r.registration_id),
+        "SK": REG_SK,
+        "type": "registration",
+        "registration_id": r.registration_id,
+        "status": r.status.value,
+        "given_names": r.given_names,
+        "family_name": r.family_name,
+        "date_of_birth": r.date_of_birth.isoformat(),
+        "nationality": r.nationality,
+        "email": r.email,
+        "language": r.language,
+        "title_type": r.title_type.value,
+        "title_number": r.title_number,
+        "title_expires_on": r.title_expires_on.isoformat(),
+        "token_hash": r.token_hash,
+        "identity_key": r.identity_key,
+        "created_at": r.created_at,
+        "office_id": r.office_id,
+        "email_confirmed_at": r.email_confirmed_at,
+        "queued_at": r.queued_at,
+        "document_count": r.document_count,
+    }
+
+
+def registration_from_item(item: Mapping[str, Any]) -> Registration:
+    appointment = None
+    if item.get("appointment_date"):
+        appointment = Appointment(
+            date=date.fromisoformat(item["appointment_date"]),
+            window_start=item["window_start"],
+            window_end=item["window_end"],
+            address=item["appointment_address"],
+        )
+    return Registration(
+        registration_id=item["registration_id"],
+        status=Status(item["status"]),
+        given_names=item["given_names"],
+        family_name=item["family_name"],
+        date_of_birth=date.fromisoformat(item["date_of_birth"]),
+        nationality=item["nationality"],
+        email=item["email"],
+        language=item["language"],
+        title_type=TitleType(item["title_type"]),
+        title_number=item.get("title_number"),
+        title_expires_on=date.fromisoformat(item["title_expires_on"]),
+        token_hash=item["token_hash"],
+        identity_key=item["identity_key"],
+        created_at=item["created_at"],
+        office_id=item["office_id"],
+        email_confirmed_at=item.get("email_confirmed_at"),
+        queued_at=item.get("queued_at"),
+        document_count=int(item.get("document_count", 0)),
+        appointment=appointment,
+    )
+
+
+def document_item(d: Document) -> dict[str, Any]:
+    return {
+        "PK": registration_pk(d.registration_id),
+        "SK": f"DOC#{d.document_id}",
+        "type": "document",
+        "document_id": d.document_id,
+        "registration_id": d.registration_id,
+        "kind": d.kind.value,
+        "filename": d.filename,
+        "content_type": d.content_type.value,
+        "size_bytes": d.size_bytes,
+        "status": d.status.value,
+        "created_at": d.created_at,
+        "upload_expires_at": d.upload_expires_at,
+        "object_key": d.object_key,
+        "rejection_reason": d.rejection_reason.value if d.rejection_reason else None,
+    }
+
+
+def document_from_item(item: Mapping[str, Any]) -> Document:
+    reason = item.get("rejection_reason")
+    return Document(
+        document_id=item["document_id"],
+        registration_id=item["registration_id"],
+        kind=DocumentKind(item["kind"]),
+        filename=item["filename"],
+        content_type=ContentType(item["content_type"]),
+        size_bytes=int(item["size_bytes"]),
+        status=DocumentStatus(item["status"]),
+        created_at=item["created_at"],
+        upload_expires_at=item["upload_expires_at"],
+        object_key=item["object_key"],
+        rejection_reason=RejectionReason(reason) if reason else None,
+    )

@@ -1,0 +1,1 @@
+"""The HTTP interface: Chalice blueprints, request/response models, problem+json errors."""

@@ -1,0 +1,122 @@
+"""Applicant routes: public, the registration's access token is the only key."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.http import bearer_token, empty_response, json_response, parse_body, route
+from chalicelib.api.schemas import (
+    AppointmentView,
+    DocumentRequest,
+    DocumentView,
+    RegistrationCreated,
+    RegistrationRequest,
+    RegistrationView,
+    UploadForm,
+    UploadGranted,
+)
+from chalicelib.bootstrap import container
+from chalicelib.domain.errors import Unauthorized
+from chalicelib.services.registration import NewDocument, NewRegistration, RegistrationStatus
+
+applicant_routes = Blueprint(__name__)
+
+
+def _token() -> str:
+    token = bearer_token(applicant_routes.current_request)
+    if token is None:
+        raise Unauthorized(
+            "Open the link from your registration e-mail; it carries your access key."
+        )
+    return token
+
+
+@route(applicant_routes, "/registrations", methods=["POST"])
+def register() -> Response:
+    body = parse_body(applicant_routes.current_request, RegistrationRequest)
+    c = container()
+    registration = c.applicants.register(
+        NewRegistration(**body.model_dump(exclude={"privacy_consent"})), c.clock()
+    )
+    created = RegistrationCreated(
+        registration_id=registration.registration_id, status=registration.status
+    )
+    return json_response(created, status=201)
+
+
+@route(applicant_routes, "/registrations/{registration_id}", methods=["GET"])
+def get_registration(registration_id: str) -> Response:
+    c = container()
+    return json_response(
+        registration_view(c.applicants.status(registration_id, _token(), c.clock()))
+    )
+
+
+@route(applicant_routes, "/registrations/{registration_id}/confirm-email", methods=["POST"])
+def confirm_email(registration_id: str) -> Response:
+    c = container()
+    status = c.applicants.confirm_email(registration_id, _token(), c.clock())
+    return json_response(registration_view(status))
+
+
+@route(applicant_routes, "/registrations/{registration_id}/documents", methods=["POST"])
+def request_upload(registration_id: str) -> Response:
+    token = _token()
+    body = parse_body(applicant_routes.current_request, DocumentRequest)
+    c = container()
+    granted = c.applicants.request_upload(
+        registration_id, token, NewDocument(**body.model_dump()), c.clock()
+    )
+    answer = UploadGranted(
+        document_id=granted.document_id,
+        upload=UploadForm(
+            url=granted.grant.url,
+            fields=granted.grant.fields,
+            expires_at=granted.expires_at.isoformat(timespec="seconds"),
+        ),
+    )
+    return json_response(answer, status=201)
+
+
+@route(applicant_routes, "/registrations/{registration_id}/submit", methods=["POST"])
+def submit(registration_id: str) -> Response:
+    c = container()
+    return json_response(
+        registration_view(c.applicants.submit(registration_id, _token(), c.clock()))
+    )
+
+
+@route(applicant_routes, "/registrations/{registration_id}", methods=["DELETE"])
+def withdraw(registration_id: str) -> Response:
+    c = container()
+    c.applicants.withdraw(registration_id, _token(), c.clock())
+    return empty_response()
+
+
+def registration_view(status: RegistrationStatus) -> RegistrationView:
+    r = status.registration
+    appointment = r.appointment
+    return RegistrationView(
+        registration_id=r.registration_id,
+        status=r.status,
+        given_names=r.given_names,
+        family_name=r.family_name,
+        title_type=r.title_type,
+        title_expires_on=r.title_expires_on,
+        documents=[
+            DocumentView(
+                document_id=d.document_id, kind=d.kind, filename=d.filename, status=d.status.value
+            )
+            for d in r.documents
+        ],
+        missing_documents=r.missing_documents,
+        queue_position=status.queue_position,
+        appointment=AppointmentView(
+            date=appointment.date,
+            window_start=appointment.window_start,
+            window_end=appointment.window_end,
+            address=appointment.address,
+        )
+        if appointment
+        else None,
+    )

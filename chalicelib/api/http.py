@@ -1,0 +1,72 @@
+"""Request plumbing shared by every route: body parsing, bearer tokens, JSON answers."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from chalice.app import Request, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.api.problems import NO_STORE, from_domain_error, from_validation_error
+from chalicelib.domain.errors import DomainError, PayloadTooLarge
+
+MAX_BODY_BYTES = 16 * 1024
+
+M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+
+
+def parse_body(request: Request, model: type[M]) -> M:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise from_validation_error(error) from None
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def json_response(body: BaseModel | dict[str, Any], status: int = 200) -> Response:
+    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    return Response(
+        body=json.dumps(payload, ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": "application/json", **NO_STORE},
+    )
+
+
+def empty_response(status: int = 204) -> Response:
+    return Response(body="", status_code=status, headers=dict(NO_STORE))
+
+
+def answers_problems(view: Callable[P, Response]) -> Callable[P, Response]:
+    """Let a view raise domain errors; they leave as problem+json, mapped in one place."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except DomainError as error:
+            return from_domain_error(error)
+
+    return wrapper
+
+
+def route(blueprint: Any, path: str, **options: Any) -> Callable[[Callable[P, Response]], Any]:
+    """`blueprint.route`, with the view's domain errors answered as problem+json."""
+
+    def register(view: Callable[P, Response]) -> Any:
+        return blueprint.route(path, **options)(answers_problems(view))
+
+    return register

@@ -1,0 +1,51 @@
+"""HTTP middleware: request logging with a correlation id, problem+json for every error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from chalice.app import Request, Response
+
+from chalicelib.api.problems import NO_STORE, PROBLEM_CONTENT_TYPE, from_chalice_error
+from chalicelib.observability import bind_correlation_id, log
+
+
+def answer_every_error_as_problem(
+    event: Request, get_response: Callable[[Request], Response]
+) -> Response:
+    context = event.context or {}
+    bind_correlation_id(context.get("requestId"))
+    response = get_response(event)
+    content_type = _header(response, "content-type")
+    if response.status_code >= 400 and content_type != PROBLEM_CONTENT_TYPE:
+        # Chalice answered on its own (415, malformed JSON, an unhandled exception).
+        response = from_chalice_error(response.status_code, _chalice_message(response))
+    for name, value in NO_STORE.items():
+        response.headers.setdefault(name, value)
+    log().info(
+        "request",
+        method=event.method,
+        route=context.get("resourcePath"),
+        status=response.status_code,
+    )
+    return response
+
+
+def _header(response: Response, name: str) -> str:
+    for key, value in response.headers.items():
+        if key.lower() == name:
+            return str(value).split(";")[0].strip().lower()
+    return ""
+
+
+def _chalice_message(response: Response) -> str:
+    body = response.body
+    if isinstance(body, bytes | str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return "The request was refused."
+    if isinstance(body, dict) and isinstance(body.get("Message"), str):
+        return str(body["Message"])
+    return "The request was refused."

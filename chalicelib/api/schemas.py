@@ -1,0 +1,144 @@
+"""Request and response bodies of the HTTP interface (also the source of /openapi.json)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from chalicelib.domain.documents import MAX_DOCUMENT_BYTES, ContentType, DocumentKind
+from chalicelib.domain.nationality import is_nationality_code
+from chalicelib.domain.registration import Status, TitleType
+
+Language = Literal["de", "en"]
+
+
+def _printable_name(value: str) -> str:
+    value = unicodedata.normalize("NFC", " ".join(value.split()))
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValueError("must not contain control or invisible format characters")
+    if not any(ch.isalpha() for ch in value):
+        raise ValueError("must contain at least one letter")
+    return value
+
+
+def _nationality(value: str) -> str:
+    code = value.upper()
+    if not is_nationality_code(code):
+        raise ValueError("must be an ISO 3166-1 alpha-3 country code, e.g. DEU, TUR, UKR")
+    return code
+
+
+def _filename(value: str) -> str:
+    # Only ever shown, never used as a storage key: keep the last path part, printable.
+    name = value.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or name in {".", ".."}:
+        raise ValueError("must name a file")
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise ValueError("must not contain control characters")
+    return name
+
+
+PersonName = Annotated[
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_printable_name)
+]
+Nationality = Annotated[
+    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_nationality)
+]
+TitleNumber = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$"),
+]
+Filename = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), AfterValidator(_filename)
+]
+
+
+class RequestModel(BaseModel):
+    """Strict JSON bodies: unknown fields and wrong types are refused, strings trimmed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+
+
+class RegistrationRequest(RequestModel):
+    given_names: PersonName
+    family_name: PersonName
+    date_of_birth: date
+    nationality: Nationality
+    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    language: Language = "de"
+    title_type: TitleType
+    title_number: TitleNumber | None = None
+    title_expires_on: date
+    privacy_consent: Literal[True] = Field(
+        description="Must be true: the applicant agrees to the processing of their data."
+    )
+
+
+class DocumentRequest(RequestModel):
+    kind: DocumentKind
+    filename: Filename
+    content_type: ContentType
+    size_bytes: int = Field(
+        ge=1,
+        description=f"Exact size of the file in bytes; at most {MAX_DOCUMENT_BYTES} (10 MiB).",
+    )
+
+
+class RegistrationCreated(BaseModel):
+    registration_id: str
+    status: Status
+
+
+class DocumentView(BaseModel):
+    document_id: str
+    kind: DocumentKind
+    filename: str
+    status: str
+
+
+class AppointmentView(BaseModel):
+    date: date
+    window_start: str
+    window_end: str
+    address: str
+
+
+class RegistrationView(BaseModel):
+    registration_id: str
+    status: Status
+    given_names: str
+    family_name: str
+    title_type: TitleType
+    title_expires_on: date
+    documents: list[DocumentView]
+    missing_documents: list[str]
+    queue_position: int | None
+    appointment: AppointmentView | None
+
+
+class UploadForm(BaseModel):
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class UploadGranted(BaseModel):
+    document_id: str
+    upload: UploadForm
+
+
+class ProblemFieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemFieldError] | None = None

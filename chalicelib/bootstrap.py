@@ -1,0 +1,67 @@
+"""The composition root: settings, boto3 clients and services, built once, on first use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
+from chalicelib.adapters.s3 import S3DocumentStore
+from chalicelib.adapters.ses import SesMailer
+from chalicelib.config import Settings
+from chalicelib.services.ports import Clock
+from chalicelib.services.registration import ApplicantService
+
+# Retries with backoff inside one request; a request that still fails answers 503.
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10
+)
+
+
+def utc_now() -> datetime:
+    """The system clock, used only at the edges (handlers and jobs) and passed inward."""
+    return datetime.now(UTC)
+
+
+def client(service: str) -> Any:
+    extra: dict[str, Any] = {}
+    if service == "s3":
+        extra["config"] = _CLIENT_CONFIG.merge(Config(signature_version="s3v4"))
+    else:
+        extra["config"] = _CLIENT_CONFIG
+    return boto3.client(service, **extra)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    applicants: ApplicantService
+    clock: Clock = utc_now
+
+
+@cache
+def container() -> Container:
+    settings = Settings.from_env()
+    repository = DynamoRegistrationRepository(client("dynamodb"), settings.table_name)
+    store = S3DocumentStore(client("s3"), settings.documents_bucket)
+    mailer = SesMailer(client("sesv2"), settings.mail_sender, settings.ses_configuration_set)
+    applicants = ApplicantService(
+        repository,
+        store,
+        mailer,
+        identity_secret=settings.identity_key,
+        office_id=settings.office_id,
+        web_base_url=settings.web_base_url,
+        retention_days=settings.retention_days,
+    )
+    return Container(settings=settings, applicants=applicants)
+
+
+def reset() -> None:
+    """Forget the built container (tests, after changing the environment)."""
+    container.cache_clear()

@@ -1,0 +1,93 @@
+"""Documents: what is required, what may be uploaded, and how content is recognised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENTS = 10
+UPLOAD_EXPIRY_SECONDS = 15 * 60
+
+
+class DocumentKind(StrEnum):
+    PASSPORT = "passport"
+    RESIDENCE_TITLE = "residence_title"
+    OTHER = "other"
+
+
+REQUIRED_KINDS: tuple[DocumentKind, ...] = (DocumentKind.PASSPORT, DocumentKind.RESIDENCE_TITLE)
+
+
+class ContentType(StrEnum):
+    PDF = "application/pdf"
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+
+
+MAGIC_BYTES: dict[ContentType, bytes] = {
+    ContentType.PDF: b"%PDF-",
+    ContentType.JPEG: b"\xff\xd8\xff",
+    ContentType.PNG: b"\x89PNG\r\n\x1a\n",
+}
+MAGIC_PREFIX_LENGTH = max(len(m) for m in MAGIC_BYTES.values())
+
+
+class DocumentStatus(StrEnum):
+    PENDING = "pending"  # upload granted, not yet seen by the service
+    VERIFIED = "verified"  # seen: size and content match what was declared
+    REJECTED = "rejected"  # seen and refused; the object was deleted
+    EXPIRED = "expired"  # the upload window passed with nothing uploaded
+    ERASED = "erased"  # removed on withdrawal or retention
+
+
+# Documents that hold one of the registration's ten places.
+COUNTED_STATUSES = frozenset({DocumentStatus.PENDING, DocumentStatus.VERIFIED})
+
+
+class RejectionReason(StrEnum):
+    SIZE_MISMATCH = "size_mismatch"
+    TYPE_MISMATCH = "type_mismatch"
+    CONTENT_MISMATCH = "content_mismatch"
+
+
+@dataclass
+class Document:
+    document_id: str
+    registration_id: str
+    kind: DocumentKind
+    filename: str
+    content_type: ContentType
+    size_bytes: int
+    status: DocumentStatus
+    created_at: str
+    upload_expires_at: str
+    object_key: str
+    rejection_reason: RejectionReason | None = None
+
+
+def content_matches(content_type: ContentType, prefix: bytes) -> bool:
+    """True when the object's first bytes are the signature of its declared type."""
+    return prefix.startswith(MAGIC_BYTES[content_type])
+
+
+def judge_upload(
+    declared_type: ContentType,
+    declared_size: int,
+    actual_size: int,
+    actual_type: str | None,
+    prefix: bytes,
+) -> RejectionReason | None:
+    """Why an uploaded object is refused, or None when it may count."""
+    if actual_size != declared_size or not 1 <= actual_size <= MAX_DOCUMENT_BYTES:
+        return RejectionReason.SIZE_MISMATCH
+    if actual_type is not None and actual_type.split(";")[0].strip().lower() != declared_type:
+        return RejectionReason.TYPE_MISMATCH
+    if not content_matches(declared_type, prefix):
+        return RejectionReason.CONTENT_MISMATCH
+    return None
+
+
+def missing_kinds(documents: list[Document]) -> list[str]:
+    verified = {d.kind for d in documents if d.status is DocumentStatus.VERIFIED}
+    return [kind.value for kind in REQUIRED_KINDS if kind not in verified]

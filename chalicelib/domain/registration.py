@@ -1,0 +1,105 @@
+"""A registration and its life: the states, the allowed moves, and the queue key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from chalicelib.domain.documents import Document, DocumentStatus, missing_kinds
+
+
+class Status(StrEnum):
+    EMAIL_UNVERIFIED = "email_unverified"
+    AWAITING_DOCUMENTS = "awaiting_documents"
+    WAITING = "waiting"
+    INVITED = "invited"
+    SERVED = "served"
+    REJECTED = "rejected"
+    NO_SHOW = "no_show"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+FINAL_STATUSES = frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN})
+ACTIVE_STATUSES = frozenset(Status) - FINAL_STATUSES
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.EMAIL_UNVERIFIED: frozenset({Status.AWAITING_DOCUMENTS, Status.WITHDRAWN}),
+    Status.AWAITING_DOCUMENTS: frozenset({Status.WAITING, Status.WITHDRAWN}),
+    Status.WAITING: frozenset({Status.INVITED, Status.WITHDRAWN}),
+    Status.INVITED: frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN}),
+    Status.SERVED: frozenset(),
+    Status.REJECTED: frozenset(),
+    Status.NO_SHOW: frozenset(),
+    Status.WITHDRAWN: frozenset(),
+}
+
+
+def can_transition(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def sources_of(target: Status) -> frozenset[Status]:
+    """Every state from which `target` may be reached: the condition of its write."""
+    return frozenset(s for s, targets in TRANSITIONS.items() if target in targets)
+
+
+class TitleType(StrEnum):
+    RESIDENCE_PERMIT = "residence_permit"
+    VISA = "visa"
+    FICTIONAL_CERTIFICATE = "fictional_certificate"
+
+
+def queue_sort_key(title_expires_on: date, queued_at: str, registration_id: str) -> str:
+    """Queue order as one sortable string: expiry, then time queued, then id."""
+    return f"{title_expires_on.isoformat()}#{queued_at}#{registration_id}"
+
+
+@dataclass(frozen=True)
+class Appointment:
+    date: date
+    window_start: str
+    window_end: str
+    address: str
+
+
+@dataclass
+class Registration:
+    registration_id: str
+    status: Status
+    given_names: str
+    family_name: str
+    date_of_birth: date
+    nationality: str
+    email: str
+    language: str
+    title_type: TitleType
+    title_number: str | None
+    title_expires_on: date
+    token_hash: str
+    identity_key: str
+    created_at: str
+    office_id: str
+    email_confirmed_at: str | None = None
+    queued_at: str | None = None
+    document_count: int = 0
+    appointment: Appointment | None = None
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def queue_key(self) -> str | None:
+        if self.queued_at is None:
+            return None
+        return queue_sort_key(self.title_expires_on, self.queued_at, self.registration_id)
+
+    @property
+    def missing_documents(self) -> list[str]:
+        return missing_kinds(self.documents)
+
+    @property
+    def verified_documents(self) -> list[Document]:
+        return [d for d in self.documents if d.status is DocumentStatus.VERIFIED]

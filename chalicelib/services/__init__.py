@@ -1,0 +1,1 @@
+"""Use cases of the service: each takes its ports and the current time explicitly."""

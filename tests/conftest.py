@@ -1,0 +1,110 @@
+"""Shared fixtures: a moto AWS built from infra/, the app's container, a fixed clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from chalicelib import bootstrap
+from infra.table import create_table
+
+REGION = "eu-central-1"
+LOCAL_STAGE = json.loads(Path(".chalice/config.json").read_text())["stages"]["local"]
+TEST_ENV = {
+    **LOCAL_STAGE["environment_variables"],
+    "OFFICE_ID": "stuttgart",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+class FixedClock:
+    """A clock the test sets; the service reads time only through it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for key, value in TEST_ENV.items():
+        monkeypatch.setenv(key, value)
+    return dict(TEST_ENV)
+
+
+@pytest.fixture
+def aws(env: dict[str, str]) -> Iterator[None]:
+    """moto in-process, with the table, bucket and verified sender of the local stage."""
+    with mock_aws():
+        create_table(boto3.client("dynamodb", region_name=REGION), env["TABLE_NAME"])
+        boto3.client("s3", region_name=REGION).create_bucket(
+            Bucket=env["DOCUMENTS_BUCKET"],
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+        )
+        boto3.client("ses", region_name=REGION).verify_email_identity(
+            EmailAddress=env["MAIL_SENDER"]
+        )
+        bootstrap.reset()
+        yield
+        bootstrap.reset()
+
+
+@pytest.fixture
+def clock(aws: None) -> FixedClock:
+    """Tuesday 24 November 2026, 10:00 in Stuttgart."""
+    fixed = FixedClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
+    bootstrap.container().clock = fixed
+    return fixed
+
+
+def sent_mails() -> list[Message]:
+    """Every mail moto's SES recorded, parsed."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    mails: list[Message] = []
+    for sent in backend.sent_messages:
+        raw: Any = getattr(sent, "raw_data", None)
+        if raw is None:
+            continue
+        data = raw if isinstance(raw, bytes) else raw.encode("utf-8")
+        mails.append(message_from_bytes(data, policy=default))
+    return mails
+
+
+def text_part(mail: Message) -> str:
+    for part in mail.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("mail has no text part")
+
+
+def html_part(mail: Message) -> str:
+    for part in mail.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError("mail has no html part")
