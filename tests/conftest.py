@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
+from email.policy import default
 from pathlib import Path
 from typing import Any
 

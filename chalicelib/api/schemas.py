@@ -15,9 +15,18 @@ from chalicelib.domain.registration import Status, TitleType
 Language = Literal["de", "en"]
 
 
+# Zero-width (non-)joiners are part of correct spelling in Persian, Urdu and Indic names.
+_JOINERS = frozenset({"\u200c", "\u200d"})
+
+
+def _has_hidden_characters(value: str) -> bool:
+    """Control, bidi-override and other invisible characters, which would mislead staff."""
+    return any(unicodedata.category(ch).startswith("C") and ch not in _JOINERS for ch in value)
+
+
 def _printable_name(value: str) -> str:
     value = unicodedata.normalize("NFC", " ".join(value.split()))
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
+    if _has_hidden_characters(value):
         raise ValueError("must not contain control or invisible format characters")
     if not any(ch.isalpha() for ch in value):
         raise ValueError("must contain at least one letter")
@@ -36,7 +45,7 @@ def _filename(value: str) -> str:
     name = value.replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or name in {".", ".."}:
         raise ValueError("must name a file")
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
+    if _has_hidden_characters(name):
         raise ValueError("must not contain control characters")
     return name
 
