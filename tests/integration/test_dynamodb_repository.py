@@ -1,0 +1,136 @@
+"""The DynamoDB repository on moto: every state change holds only from the state it leaves."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import boto3
+import pytest
+
+from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
+from chalicelib.domain.documents import (
+    ContentType,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    RejectionReason,
+)
+from chalicelib.domain.errors import (
+    DuplicateRegistration,
+    InvalidState,
+    NotFound,
+    TooManyDocuments,
+)
+from chalicelib.domain.registration import Registration, Status, TitleType
+from chalicelib.domain.tokens import new_id
+from tests.conftest import REGION, TEST_ENV
+
+NOW = "2026-11-24T09:00:00.000000Z"
+
+
+@pytest.fixture
+def repo(aws: None) -> DynamoRegistrationRepository:
+    return DynamoRegistrationRepository(
+        boto3.client("dynamodb", region_name=REGION), TEST_ENV["TABLE_NAME"]
+    )
+
+
+def registration(identity: str = "person-a", **changes: object) -> Registration:
+    base = Registration(
+        registration_id=new_id(),
+        status=Status.EMAIL_UNVERIFIED,
+        given_names="Olena",
+        family_name="Kovalenko",
+        date_of_birth=date(1991, 4, 12),
+        nationality="UKR",
+        email="o@example.org",
+        language="en",
+        title_type=TitleType.VISA,
+        title_number=None,
+        title_expires_on=date(2026, 11, 28),
+        token_hash="h",
+        identity_key=identity,
+        created_at=NOW,
+        office_id="stuttgart",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def document(reg: Registration) -> Document:
+    return Document(
+        document_id=new_id(),
+        registration_id=reg.registration_id,
+        kind=DocumentKind.PASSPORT,
+        filename="p.pdf",
+        content_type=ContentType.PDF,
+        size_bytes=10,
+        status=DocumentStatus.PENDING,
+        created_at=NOW,
+        upload_expires_at=NOW,
+        object_key="uploads/x",
+    )
+
+
+def test_round_trip(repo: DynamoRegistrationRepository) -> None:
+    reg = registration()
+    repo.create(reg)
+    assert repo.get(reg.registration_id) == reg
+    assert repo.get(new_id()) is None
+
+
+def test_one_active_registration_per_identity(repo: DynamoRegistrationRepository) -> None:
+    first = registration()
+    repo.create(first)
+    with pytest.raises(DuplicateRegistration):
+        repo.create(registration())
+    repo.withdraw(first, NOW, 0)
+    repo.create(registration())
+
+
+def test_discard_releases_the_identity(repo: DynamoRegistrationRepository) -> None:
+    reg = registration()
+    repo.create(reg)
+    repo.discard_unconfirmed(reg)
+    assert repo.get(reg.registration_id) is None
+    repo.create(registration())
+
+
+def test_transitions_hold_only_from_their_source_state(repo: DynamoRegistrationRepository) -> None:
+    reg = registration()
+    repo.create(reg)
+    with pytest.raises(InvalidState):
+        repo.enqueue(reg, NOW)  # not confirmed yet
+    repo.confirm_email(reg.registration_id, NOW)
+    with pytest.raises(InvalidState):
+        repo.confirm_email(reg.registration_id, NOW)
+    repo.enqueue(reg, NOW)
+    stored = repo.get(reg.registration_id)
+    assert stored is not None
+    assert stored.status is Status.WAITING
+    assert stored.queue_key == f"2026-11-28#{NOW}#{reg.registration_id}"
+    with pytest.raises(NotFound):
+        repo.confirm_email(new_id(), NOW)
+
+
+def test_documents_only_while_awaiting_and_at_most_ten(repo: DynamoRegistrationRepository) -> None:
+    reg = registration()
+    repo.create(reg)
+    with pytest.raises(InvalidState):
+        repo.add_document(document(reg))
+    repo.confirm_email(reg.registration_id, NOW)
+    docs = [document(reg) for _ in range(10)]
+    for doc in docs:
+        repo.add_document(doc)
+    with pytest.raises(TooManyDocuments):
+        repo.add_document(document(reg))
+    assert repo.settle_document(
+        docs[0], DocumentStatus.REJECTED, "uploads/x", RejectionReason.SIZE_MISMATCH
+    )
+    # settling is once only: a second outcome for the same upload is refused
+    assert not repo.settle_document(docs[0], DocumentStatus.VERIFIED, "documents/x", None)
+    repo.add_document(document(reg))
+    stored = repo.get(reg.registration_id)
+    assert stored is not None
+    assert stored.document_count == 10
+    assert len(stored.documents) == 11
