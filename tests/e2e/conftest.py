@@ -1,0 +1,39 @@
+"""The local stack (moto server, its resources, `chalice local`), started once per test session."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from infra.local_stack import LocalStack
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now; all sockets stay open until each is picked, so they differ."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+@pytest.fixture(scope="session")
+def local_stack_env() -> dict[str, str]:
+    """Variables laid over the stage's config.json for the API; override this fixture to change."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def local_stack(
+    tmp_path_factory: pytest.TempPathFactory, local_stack_env: dict[str, str]
+) -> Iterator[LocalStack]:
+    """The running stack on free ports; its outbox and logs live in a temporary folder."""
+    root = tmp_path_factory.mktemp("local-stack")
+    moto_port, api_port = free_ports(2)
+    with LocalStack(
+        moto_port, api_port, local_stack_env, root / "outbox", log_dir=root / "log"
+    ) as stack:
+        yield stack
