@@ -1,0 +1,99 @@
+"""The whole applicant flow over HTTP against the running local stack."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import requests
+
+from infra.local_stack import LocalStack
+from tests.applicant_flow import JPEG, PDF, registration_body
+
+pytestmark = pytest.mark.e2e
+LINK = re.compile(r"status\.html#id=(?P<id>[0-9a-f]{32})&token=(?P<token>[A-Za-z0-9_-]+)")
+
+
+def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
+    api = local_stack.api_url
+    email = "e2e.flow@example.org"
+
+    created = requests.post(f"{api}/registrations", json=registration_body(email=email), timeout=10)
+    assert created.status_code == 201, created.text
+    registration_id = created.json()["registration_id"]
+
+    mail = local_stack.wait_for_mail(lambda m: m["To"] == email)
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    link = LINK.search(body.get_content())
+    assert link and link["id"] == registration_id
+    auth = {"Authorization": f"Bearer {link['token']}"}
+    # The mail is also on disk, as an .eml a developer can open.
+    assert any(p.suffix == ".eml" for p in local_stack.outbox_dir.iterdir())
+
+    confirmed = requests.post(
+        f"{api}/registrations/{registration_id}/confirm-email", headers=auth, timeout=10
+    )
+    assert confirmed.status_code == 200
+    assert confirmed.json()["status"] == "awaiting_documents"
+
+    for kind, content, content_type in (
+        ("passport", PDF, "application/pdf"),
+        ("residence_title", JPEG, "image/jpeg"),
+    ):
+        granted = requests.post(
+            f"{api}/registrations/{registration_id}/documents",
+            headers=auth,
+            json={
+                "kind": kind,
+                "filename": f"{kind}.bin",
+                "content_type": content_type,
+                "size_bytes": len(content),
+            },
+            timeout=10,
+        )
+        assert granted.status_code == 201, granted.text
+        upload: dict[str, Any] = granted.json()["upload"]
+        assert upload["url"].startswith(local_stack.endpoint_url)
+        sent = requests.post(
+            upload["url"],
+            data=upload["fields"],
+            files={"file": (f"{kind}.bin", content, content_type)},
+            timeout=10,
+        )
+        assert sent.status_code in (200, 201, 204), sent.text
+
+    submitted = requests.post(
+        f"{api}/registrations/{registration_id}/submit", headers=auth, timeout=10
+    )
+    assert submitted.status_code == 200, submitted.text
+    view = submitted.json()
+    assert view["status"] == "waiting"
+    assert view["queue_position"] >= 1
+    assert {d["status"] for d in view["documents"]} == {"verified"}
+    assert submitted.headers["Cache-Control"] == "no-store"
+
+    wrong = requests.get(
+        f"{api}/registrations/{registration_id}",
+        headers={"Authorization": "Bearer nope"},
+        timeout=10,
+    )
+    assert wrong.status_code == 404
+    assert wrong.headers["Content-Type"] == "application/problem+json"
+
+
+def test_errors_over_http_are_problems(local_stack: LocalStack) -> None:
+    api = local_stack.api_url
+    answer = requests.post(
+        f"{api}/registrations",
+        data="{oops",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "validation_failed"
+    spec = requests.get(f"{api}/openapi.json", timeout=10)
+    assert spec.status_code == 200
+    assert "/registrations" in spec.json()["paths"]
