@@ -8,7 +8,9 @@ from chalicelib.api.applicant import applicant_routes
 from chalicelib.api.middleware import answer_every_error_as_problem
 from chalicelib.api.openapi import openapi_routes
 
-app = Chalice(app_name="notfalltermin")
+# Chalice would add its own plain-text handler to the "notfalltermin" logger, which
+# Powertools already writes as JSON: one handler, one line per event.
+app = Chalice(app_name="notfalltermin", configure_logs=False)
 app.register_middleware(answer_every_error_as_problem, "http")
 app.register_blueprint(applicant_routes)
 app.register_blueprint(openapi_routes)
