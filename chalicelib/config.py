@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # Environment variable names: the only place they are spelled out.
 TABLE_NAME = "TABLE_NAME"
@@ -15,6 +16,7 @@ OFFICE_ID = "OFFICE_ID"
 IDENTITY_KEY = "IDENTITY_KEY"
 RETENTION_DAYS = "RETENTION_DAYS"
 SES_CONFIGURATION_SET = "SES_CONFIGURATION_SET"
+ALLOWED_ORIGINS = "ALLOWED_ORIGINS"
 
 
 class ConfigurationError(RuntimeError):
@@ -31,6 +33,7 @@ class Settings:
     office_id: str = "stuttgart"
     retention_days: int = 30
     ses_configuration_set: str | None = None
+    allowed_origins: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,4 +63,13 @@ class Settings:
             office_id=env.get(OFFICE_ID, "stuttgart").strip() or "stuttgart",
             retention_days=retention_days,
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
+            allowed_origins=_origins(env.get(ALLOWED_ORIGINS), required(WEB_BASE_URL)),
         )
+
+
+def _origins(listed: str | None, web_base_url: str) -> frozenset[str]:
+    """The browser origins allowed to call the API: the web form's, unless listed."""
+    if listed:
+        return frozenset(o.strip().rstrip("/") for o in listed.split(",") if o.strip())
+    parts = urlsplit(web_base_url)
+    return frozenset({f"{parts.scheme}://{parts.netloc}"})

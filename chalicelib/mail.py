@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from chalicelib.services.ports import MailMessage
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
-LANGUAGES = ("de", "en")
+LANGUAGES = ("de", "en", "tr", "ar", "uk")
 FALLBACK_LANGUAGE = "de"
 
 

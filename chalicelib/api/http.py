@@ -63,10 +63,34 @@ def answers_problems(view: Callable[P, Response]) -> Callable[P, Response]:
     return wrapper
 
 
+_PREFLIGHT_PATHS: set[tuple[int, str]] = set()
+
+
 def route(blueprint: Any, path: str, **options: Any) -> Callable[[Callable[P, Response]], Any]:
-    """`blueprint.route`, with the view's domain errors answered as problem+json."""
+    """`blueprint.route`, with the view's domain errors answered as problem+json, and a CORS
+    preflight answer for the path (the allowed origins are settings, read per request)."""
 
     def register(view: Callable[P, Response]) -> Any:
+        if (id(blueprint), path) not in _PREFLIGHT_PATHS:
+            _PREFLIGHT_PATHS.add((id(blueprint), path))
+            blueprint.route(
+                path,
+                methods=["OPTIONS"],
+                name=f"preflight{path}".replace("/", "_").replace("{", "").replace("}", ""),
+            )(preflight)
         return blueprint.route(path, **options)(answers_problems(view))
 
     return register
+
+
+def preflight(**_: str) -> Response:
+    # The CORS headers themselves are added by the middleware for allowed origins.
+    return Response(
+        body="",
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Max-Age": "600",
+        },
+    )

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from chalice.app import Request, Response
 
 from chalicelib.api.problems import NO_STORE, PROBLEM_CONTENT_TYPE, from_chalice_error
+from chalicelib.bootstrap import container
+from chalicelib.config import ConfigurationError
 from chalicelib.observability import bind_correlation_id, log
 
 
@@ -23,6 +25,7 @@ def answer_every_error_as_problem(
         response = from_chalice_error(response.status_code, _chalice_message(response))
     for name, value in NO_STORE.items():
         response.headers.setdefault(name, value)
+    _allow_origin(event, response)
     log().info(
         "request",
         method=event.method,
@@ -30,6 +33,22 @@ def answer_every_error_as_problem(
         status=response.status_code,
     )
     return response
+
+
+def _allow_origin(request: Request, response: Response) -> None:
+    origin = (request.headers or {}).get("origin")
+    if not origin:
+        return
+    try:
+        allowed = container().settings.allowed_origins
+    except ConfigurationError:
+        return
+    if origin in allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    elif response.status_code < 400 and request.method == "OPTIONS":
+        response.headers.pop("Access-Control-Allow-Methods", None)
+        response.headers.pop("Access-Control-Allow-Headers", None)
 
 
 def _header(response: Response, name: str) -> str:

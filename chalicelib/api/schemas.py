@@ -12,7 +12,8 @@ from chalicelib.domain.documents import MAX_DOCUMENT_BYTES, ContentType, Documen
 from chalicelib.domain.nationality import is_nationality_code
 from chalicelib.domain.registration import Status, TitleType
 
-Language = Literal["de", "en"]
+# German and English are complete; Turkish, Arabic and Ukrainian are offered by the form.
+Language = Literal["de", "en", "tr", "ar", "uk"]
 
 
 # Zero-width (non-)joiners are part of correct spelling in Persian, Urdu and Indic names.

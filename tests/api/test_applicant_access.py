@@ -207,3 +207,32 @@ def test_openapi_describes_every_applicant_route(client: Client) -> None:
     request = spec["components"]["schemas"]["RegistrationRequest"]
     assert request["additionalProperties"] is False
     assert "privacy_consent" in request["required"]
+
+
+def test_cors_allows_only_the_forms_origin(client: Client) -> None:
+    form = "http://127.0.0.1:8080"
+    preflight = client.http.request(
+        "OPTIONS",
+        "/registrations",
+        headers={"Origin": form, "Access-Control-Request-Method": "POST"},
+        body=b"",
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == form
+    assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+
+    evil = client.http.request(
+        "OPTIONS",
+        f"/registrations/{UNKNOWN_ID}",
+        headers={"Origin": "https://evil.example"},
+        body=b"",
+    )
+    assert "Access-Control-Allow-Origin" not in evil.headers
+    assert "Access-Control-Allow-Methods" not in evil.headers
+
+    answer = client.http.get("/openapi.json", headers={"Origin": form})
+    assert answer.headers["Access-Control-Allow-Origin"] == form
+    assert (
+        "Access-Control-Allow-Origin"
+        not in client.http.get("/openapi.json", headers={"Origin": "https://evil.example"}).headers
+    )
