@@ -36,7 +36,7 @@ def answer_every_error_as_problem(
 
 
 def _allow_origin(request: Request, response: Response) -> None:
-    origin = (request.headers or {}).get("origin")
+    origin = request.headers.get("origin") if request.headers else None
     if not origin:
         return
     try:
