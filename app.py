@@ -7,6 +7,7 @@ from chalice.app import Chalice
 from chalicelib.api.applicant import applicant_routes
 from chalicelib.api.middleware import answer_every_error_as_problem
 from chalicelib.api.openapi import openapi_routes
+from chalicelib.api.staff import staff_routes
 
 # Chalice would add its own plain-text handler to the "notfalltermin" logger, which
 # Powertools already writes as JSON: one handler, one line per event.
@@ -14,3 +15,4 @@ app = Chalice(app_name="notfalltermin", configure_logs=False)
 app.register_middleware(answer_every_error_as_problem, "http")
 app.register_blueprint(applicant_routes)
 app.register_blueprint(openapi_routes)
+app.register_blueprint(staff_routes)

@@ -10,12 +10,16 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib.adapters.cognito import CognitoTokenVerifier, RemoteKeySource, pool_issuer
+from chalicelib.adapters.dynamo_staff import DynamoStaffQueries
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.adapters.ses import SesMailer
 from chalicelib.config import Settings
+from chalicelib.domain.errors import Unauthorized
 from chalicelib.services.ports import Clock
 from chalicelib.services.registration import ApplicantService
+from chalicelib.services.staff import StaffService
 
 # Retries with backoff inside one request; a request that still fails answers 503.
 _CLIENT_CONFIG = Config(
@@ -41,7 +45,22 @@ def client(service: str) -> Any:
 class Container:
     settings: Settings
     applicants: ApplicantService
+    staff: StaffService
     clock: Clock = utc_now
+    token_verifier: CognitoTokenVerifier | None = None
+
+    def staff_tokens(self) -> CognitoTokenVerifier:
+        """The verifier of staff tokens, built on the first staff request."""
+        if self.token_verifier is None:
+            s = self.settings
+            if not (s.cognito_user_pool_id and s.cognito_client_id):
+                raise Unauthorized("Staff sign-in is not configured for this service.")
+            issuer = pool_issuer(s.region, s.cognito_user_pool_id)
+            jwks_url = s.cognito_jwks_url or f"{issuer}/.well-known/jwks.json"
+            self.token_verifier = CognitoTokenVerifier(
+                RemoteKeySource(jwks_url), issuer, s.cognito_client_id
+            )
+        return self.token_verifier
 
 
 @cache
@@ -59,7 +78,10 @@ def container() -> Container:
         web_base_url=settings.web_base_url,
         retention_days=settings.retention_days,
     )
-    return Container(settings=settings, applicants=applicants)
+    staff = StaffService(
+        repository, DynamoStaffQueries(repository), store, office_id=settings.office_id
+    )
+    return Container(settings=settings, applicants=applicants, staff=staff)
 
 
 def reset() -> None:

@@ -17,6 +17,11 @@ IDENTITY_KEY = "IDENTITY_KEY"
 RETENTION_DAYS = "RETENTION_DAYS"
 SES_CONFIGURATION_SET = "SES_CONFIGURATION_SET"
 ALLOWED_ORIGINS = "ALLOWED_ORIGINS"
+COGNITO_USER_POOL_ID = "COGNITO_USER_POOL_ID"
+COGNITO_CLIENT_ID = "COGNITO_CLIENT_ID"
+COGNITO_JWKS_URL = "COGNITO_JWKS_URL"
+AWS_REGION = "AWS_REGION"
+AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 
 
 class ConfigurationError(RuntimeError):
@@ -34,6 +39,10 @@ class Settings:
     retention_days: int = 30
     ses_configuration_set: str | None = None
     allowed_origins: frozenset[str] = frozenset()
+    region: str = "eu-central-1"
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    cognito_jwks_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +73,10 @@ class Settings:
             retention_days=retention_days,
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
             allowed_origins=_origins(env.get(ALLOWED_ORIGINS), required(WEB_BASE_URL)),
+            region=env.get(AWS_REGION) or env.get(AWS_DEFAULT_REGION) or "eu-central-1",
+            cognito_user_pool_id=env.get(COGNITO_USER_POOL_ID) or None,
+            cognito_client_id=env.get(COGNITO_CLIENT_ID) or None,
+            cognito_jwks_url=env.get(COGNITO_JWKS_URL) or None,
         )
 
 

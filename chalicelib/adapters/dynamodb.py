@@ -94,6 +94,14 @@ class DynamoRegistrationRepository:
         self._client = client
         self._table = table_name
 
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    def call(self, operation: str, **request: Any) -> Any:
+        """One DynamoDB call, with throttling answered as ServiceUnavailable."""
+        return self._call(operation, **request)
+
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, registration_id: str) -> Registration | None:

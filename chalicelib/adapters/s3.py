@@ -83,6 +83,21 @@ class S3DocumentStore:
         self.delete(source_key)
         return True
 
+    def download_url(self, key: str, filename: str, expires_in: int) -> str:
+        """A short-lived GET that makes browsers save, never render, the document."""
+        safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in filename)[:100]
+        return str(
+            self._client.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "ResponseContentDisposition": f'attachment; filename="{safe or "document"}"',
+                },
+                ExpiresIn=expires_in,
+            )
+        )
+
     def delete(self, key: str) -> None:
         try:
             self._client.delete_object(Bucket=self._bucket, Key=key)

@@ -17,6 +17,7 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.registration import Appointment
 from chalicelib.services.registration import NewDocument, NewRegistration, RegistrationStatus
 
 applicant_routes = Blueprint(__name__)
@@ -95,7 +96,6 @@ def withdraw(registration_id: str) -> Response:
 
 def registration_view(status: RegistrationStatus) -> RegistrationView:
     r = status.registration
-    appointment = r.appointment
     return RegistrationView(
         registration_id=r.registration_id,
         status=r.status,
@@ -111,12 +111,16 @@ def registration_view(status: RegistrationStatus) -> RegistrationView:
         ],
         missing_documents=r.missing_documents,
         queue_position=status.queue_position,
-        appointment=AppointmentView(
-            date=appointment.date,
-            window_start=appointment.window_start,
-            window_end=appointment.window_end,
-            address=appointment.address,
-        )
-        if appointment
-        else None,
+        appointment=appointment_view(r.appointment),
+    )
+
+
+def appointment_view(appointment: Appointment | None) -> AppointmentView | None:
+    if appointment is None:
+        return None
+    return AppointmentView(
+        date=appointment.date,
+        window_start=appointment.window_start,
+        window_end=appointment.window_end,
+        address=appointment.address,
     )

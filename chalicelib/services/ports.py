@@ -77,6 +77,9 @@ class DocumentStore(Protocol):
 
         False when the source changed or vanished since it was inspected."""
 
+    def download_url(self, key: str, filename: str, expires_in: int) -> str:
+        """A presigned GET, served as an attachment."""
+
     def delete(self, key: str) -> None: ...
 
     def delete_prefix(self, prefix: str) -> None: ...

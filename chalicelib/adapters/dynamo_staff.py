@@ -1,0 +1,176 @@
+"""Staff reads on the table: the queue page by page, the audit trail, counts for stats."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from chalicelib.adapters.dynamodb import (
+    QUEUE_INDEX,
+    DynamoRegistrationRepository,
+    deserialize,
+    queue_pk,
+    registration_from_item,
+    serialize,
+    values,
+)
+from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.registration import Registration
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    registrations: list[Registration]
+    first_position: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: str
+    actor: str
+    action: str
+    registration_id: str | None
+    document_id: str | None
+    detail: str | None
+
+
+def audit_pk(office_id: str, day: date) -> str:
+    return f"AUDIT#{office_id}#{day.isoformat()}"
+
+
+class DynamoStaffQueries:
+    def __init__(self, repository: DynamoRegistrationRepository) -> None:
+        self._repo = repository
+
+    def queue_page(self, office_id: str, limit: int, cursor: str | None) -> QueuePage:
+        offset, start_key = _decode_cursor(cursor)
+        request: dict[str, Any] = {
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": values(pk=queue_pk(office_id)),
+            "Limit": limit,
+        }
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        page = self._repo.call("query", TableName=self._repo.table_name, **request)
+        registrations = [registration_from_item(deserialize(i)) for i in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        next_cursor = _encode_cursor(offset + len(registrations), last) if last else None
+        return QueuePage(registrations, offset + 1, next_cursor)
+
+    def count_queue_between(self, office_id: str, low: str | None, high: str | None) -> int:
+        """Waiting registrations whose queue key lies in [low, high)."""
+        condition = "GSI1PK = :pk"
+        named: dict[str, Any] = {"pk": queue_pk(office_id)}
+        if low is not None and high is not None:
+            condition += " AND GSI1SK BETWEEN :low AND :high"
+            named.update(low=low, high=high)
+        elif low is not None:
+            condition += " AND GSI1SK >= :low"
+            named["low"] = low
+        elif high is not None:
+            condition += " AND GSI1SK < :high"
+            named["high"] = high
+        request: dict[str, Any] = {
+            "TableName": self._repo.table_name,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values(**named),
+            "Select": "COUNT",
+        }
+        total = 0
+        while True:
+            page = self._repo.call("query", **request)
+            total += int(page["Count"])
+            if "LastEvaluatedKey" not in page:
+                return total
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def status_counts(self, office_id: str) -> dict[str, int]:
+        """Registrations per status. A scan of the status attribute only: the office's
+        numbers are in the thousands, and stats are read by staff, not on a hot path."""
+        counts: Counter[str] = Counter()
+        request: dict[str, Any] = {
+            "TableName": self._repo.table_name,
+            "FilterExpression": "#type = :type AND office_id = :office",
+            "ProjectionExpression": "#status",
+            "ExpressionAttributeNames": {"#type": "type", "#status": "status"},
+            "ExpressionAttributeValues": values(type="registration", office=office_id),
+        }
+        while True:
+            page = self._repo.call("scan", **request)
+            counts.update(deserialize(i)["status"] for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return dict(counts)
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def record_audit(
+        self, office_id: str, day: date, entry: AuditEntry, entry_id: str, erase_after: int
+    ) -> None:
+        item = {
+            "PK": audit_pk(office_id, day),
+            "SK": f"{entry.at}#{entry_id}",
+            "type": "audit",
+            "at": entry.at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "registration_id": entry.registration_id,
+            "document_id": entry.document_id,
+            "detail": entry.detail,
+            "expires_at": erase_after,
+        }
+        self._repo.call("put_item", TableName=self._repo.table_name, Item=serialize(item))
+
+    def audit_entries(self, office_id: str, day: date) -> list[AuditEntry]:
+        request: dict[str, Any] = {
+            "TableName": self._repo.table_name,
+            "KeyConditionExpression": "PK = :pk",
+            "ExpressionAttributeValues": values(pk=audit_pk(office_id, day)),
+        }
+        entries: list[AuditEntry] = []
+        while True:
+            page = self._repo.call("query", **request)
+            for raw in page.get("Items", []):
+                item = deserialize(raw)
+                entries.append(
+                    AuditEntry(
+                        at=item["at"],
+                        actor=item["actor"],
+                        action=item["action"],
+                        registration_id=item.get("registration_id"),
+                        document_id=item.get("document_id"),
+                        detail=item.get("detail"),
+                    )
+                )
+            if "LastEvaluatedKey" not in page:
+                return entries
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _encode_cursor(offset: int, key: dict[str, Any]) -> str:
+    raw = json.dumps({"o": offset, "k": deserialize(key)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, dict[str, Any] | None]:
+    if not cursor:
+        return 0, None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset = int(data["o"])
+        key = {k: str(v) for k, v in dict(data["k"]).items()}
+        if offset < 0 or set(key) != {"PK", "SK", "GSI1PK", "GSI1SK"}:
+            raise ValueError("cursor out of shape")
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(
+            "The cursor is not one this service gave out.",
+            errors=[FieldError("cursor", "is not valid")],
+        ) from None
+    return offset, serialize(key)

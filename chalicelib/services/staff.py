@@ -1,0 +1,139 @@
+"""Staff use cases: the queue, a registration's full record, the audit trail, statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from chalicelib.adapters.dynamo_staff import AuditEntry, DynamoStaffQueries, QueuePage
+from chalicelib.domain.calendar import office_today, utc_timestamp
+from chalicelib.domain.documents import Document, DocumentStatus
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.registration import Registration, queue_sort_key
+from chalicelib.domain.staff import StaffIdentity
+from chalicelib.domain.tokens import is_well_formed_id, new_id
+from chalicelib.observability import log
+from chalicelib.services.ports import DocumentStore, RegistrationRepository
+
+DOWNLOAD_URL_SECONDS = 120
+AUDIT_RETENTION = timedelta(days=730)
+
+
+@dataclass(frozen=True)
+class DocumentDownload:
+    document: Document
+    url: str | None
+
+
+@dataclass(frozen=True)
+class FullRecord:
+    registration: Registration
+    documents: list[DocumentDownload]
+
+
+@dataclass(frozen=True)
+class QueueBands:
+    expired: int
+    within_2_days: int
+    within_7_days: int
+
+
+class StaffService:
+    def __init__(
+        self,
+        repository: RegistrationRepository,
+        queries: DynamoStaffQueries,
+        store: DocumentStore,
+        *,
+        office_id: str,
+    ) -> None:
+        self._repo = repository
+        self._queries = queries
+        self._store = store
+        self._office_id = office_id
+
+    def queue(self, limit: int, cursor: str | None) -> QueuePage:
+        return self._queries.queue_page(self._office_id, limit, cursor)
+
+    def full_record(self, staff: StaffIdentity, registration_id: str, now: datetime) -> FullRecord:
+        registration = self._registration(registration_id)
+        downloads = []
+        for document in registration.documents:
+            url = None
+            if document.status is DocumentStatus.VERIFIED:
+                url = self._store.download_url(
+                    document.object_key, document.filename, DOWNLOAD_URL_SECONDS
+                )
+                self.audit(
+                    staff,
+                    "document_url_issued",
+                    now,
+                    registration_id=registration_id,
+                    document_id=document.document_id,
+                )
+            downloads.append(DocumentDownload(document, url))
+        self.audit(staff, "record_read", now, registration_id=registration_id)
+        return FullRecord(registration, downloads)
+
+    def queue_bands(self, now: datetime) -> QueueBands:
+        today = office_today(now)
+
+        def key(day: date) -> str:
+            return queue_sort_key(day, "", "")
+
+        return QueueBands(
+            expired=self._queries.count_queue_between(self._office_id, None, key(today)),
+            within_2_days=self._queries.count_queue_between(
+                self._office_id, key(today), key(today + timedelta(days=3))
+            ),
+            within_7_days=self._queries.count_queue_between(
+                self._office_id, key(today + timedelta(days=3)), key(today + timedelta(days=8))
+            ),
+        )
+
+    def status_counts(self) -> dict[str, int]:
+        return self._queries.status_counts(self._office_id)
+
+    def audit(
+        self,
+        staff: StaffIdentity,
+        action: str,
+        now: datetime,
+        *,
+        registration_id: str | None = None,
+        document_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        entry = AuditEntry(
+            at=utc_timestamp(now),
+            actor=staff.username,
+            action=action,
+            registration_id=registration_id,
+            document_id=document_id,
+            detail=detail,
+        )
+        self._queries.record_audit(
+            self._office_id,
+            office_today(now),
+            entry,
+            new_id(),
+            int((now + AUDIT_RETENTION).timestamp()),
+        )
+        log().info(
+            "staff_audit",
+            action=action,
+            actor=staff.subject,
+            registration_id=registration_id,
+            document_id=document_id,
+        )
+
+    def audit_trail(self, day: date) -> list[AuditEntry]:
+        return self._queries.audit_entries(self._office_id, day)
+
+    def _registration(self, registration_id: str) -> Registration:
+        registration = None
+        if is_well_formed_id(registration_id):
+            registration = self._repo.get(registration_id)
+        if registration is None:
+            raise NotFound("No registration with this id.")
+        return registration
