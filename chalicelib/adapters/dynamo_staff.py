@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,24 +19,7 @@ from chalicelib.adapters.dynamodb import (
     values,
 )
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.domain.registration import Registration
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    registrations: list[Registration]
-    first_position: int
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: str
-    actor: str
-    action: str
-    registration_id: str | None
-    document_id: str | None
-    detail: str | None
+from chalicelib.services.ports import AuditEntry, QueuePage
 
 
 def audit_pk(office_id: str, day: date) -> str:

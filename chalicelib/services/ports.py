@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from chalicelib.domain.documents import ContentType, Document, DocumentStatus, RejectionReason
@@ -100,6 +100,39 @@ class Mailer(Protocol):
 
 class MailNotSent(Exception):
     """The mail provider refused or failed; nothing was sent."""
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    registrations: list[Registration]
+    first_position: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: str
+    actor: str
+    action: str
+    registration_id: str | None
+    document_id: str | None
+    detail: str | None
+
+
+class StaffQueries(Protocol):
+    def queue_page(self, office_id: str, limit: int, cursor: str | None) -> QueuePage:
+        """Waiting registrations in queue order; `cursor` continues a previous page."""
+
+    def count_queue_between(self, office_id: str, low: str | None, high: str | None) -> int:
+        """Waiting registrations whose queue key lies in [low, high)."""
+
+    def status_counts(self, office_id: str) -> dict[str, int]: ...
+
+    def record_audit(
+        self, office_id: str, day: date, entry: AuditEntry, entry_id: str, erase_after: int
+    ) -> None: ...
+
+    def audit_entries(self, office_id: str, day: date) -> list[AuditEntry]: ...
 
 
 class Clock(Protocol):

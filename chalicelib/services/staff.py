@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from chalicelib.adapters.dynamo_staff import AuditEntry, DynamoStaffQueries, QueuePage
 from chalicelib.domain.calendar import office_today, utc_timestamp
 from chalicelib.domain.documents import Document, DocumentStatus
 from chalicelib.domain.errors import NotFound
@@ -13,7 +12,13 @@ from chalicelib.domain.registration import Registration, queue_sort_key
 from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.tokens import is_well_formed_id, new_id
 from chalicelib.observability import log
-from chalicelib.services.ports import DocumentStore, RegistrationRepository
+from chalicelib.services.ports import (
+    AuditEntry,
+    DocumentStore,
+    QueuePage,
+    RegistrationRepository,
+    StaffQueries,
+)
 
 DOWNLOAD_URL_SECONDS = 120
 AUDIT_RETENTION = timedelta(days=730)
@@ -42,7 +47,7 @@ class StaffService:
     def __init__(
         self,
         repository: RegistrationRepository,
-        queries: DynamoStaffQueries,
+        queries: StaffQueries,
         store: DocumentStore,
         *,
         office_id: str,
