@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade "pip<26.3"  # chalice 1.34 requires pip<26.3
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -31,6 +31,54 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+# -- the cloud (README.md, "Deploy") --------------------------------------------------------
+.PHONY: package lint-template deploy publish-web
+BUILD := build
+STAGE ?= prod
+AWS_REGION ?= eu-central-1
+STACK ?= notfalltermin-$(STAGE)
+
+## One deployable template: build/template.json (+ build/deployment.zip, its code).
+package: $(STAMP)
+	rm -f $(BUILD)/sam.json $(BUILD)/template.json $(BUILD)/deployment.zip
+	AWS_DEFAULT_REGION=$(AWS_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
+		--merge-template infra/resources.json $(BUILD)
+	$(PY) -m infra.finalize $(BUILD)/sam.json $(BUILD)/template.json
+
+## cfn-lint on the packaged template (`make test` does the same in tests/infra).
+lint-template: package
+	$(VENV)/bin/cfn-lint --regions $(AWS_REGION) -- $(BUILD)/template.json
+
+## Deploy to the AWS account of the current credentials (aws CLI v2). Needs:
+##   ARTIFACT_BUCKET  an S3 bucket in AWS_REGION for the code
+##   MAIL_SENDER      the From address (a verified SES identity), ALARM_EMAIL  the ops mailbox
+## optional: WEB_DOMAIN + WEB_CERTIFICATE_ARN (ACM, us-east-1), STACK, AWS_REGION, STAGE
+deploy: package
+	@test -n "$(ARTIFACT_BUCKET)" -a -n "$(MAIL_SENDER)" -a -n "$(ALARM_EMAIL)" || \
+		{ echo "make deploy needs ARTIFACT_BUCKET, MAIL_SENDER and ALARM_EMAIL"; exit 2; }
+	aws cloudformation package --region $(AWS_REGION) --use-json \
+		--template-file $(BUILD)/template.json --s3-bucket $(ARTIFACT_BUCKET) \
+		--s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.json
+	aws cloudformation deploy --region $(AWS_REGION) --stack-name $(STACK) \
+		--template-file $(BUILD)/packaged.json \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+		--parameter-overrides MailSender=$(MAIL_SENDER) AlarmEmail=$(ALARM_EMAIL) \
+		$(if $(WEB_DOMAIN),WebDomainName=$(WEB_DOMAIN) WebCertificateArn=$(WEB_CERTIFICATE_ARN))
+	$(MAKE) publish-web
+
+## Upload web/ with a config.js that points at the deployed API, then refresh CloudFront.
+publish-web:
+	@set -e; \
+	out() { aws cloudformation describe-stacks --region $(AWS_REGION) --stack-name $(STACK) \
+		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
+	api=$$(out EndpointURL); bucket=$$(out WebBucketName); dist=$$(out WebDistributionId); \
+	rm -rf $(BUILD)/web && mkdir -p $(BUILD) && cp -R web $(BUILD)/web; \
+	printf '"use strict";\nwindow.NFT_CONFIG = Object.freeze({"apiBaseUrl": "%s"});\n' \
+		"$${api%/}" > $(BUILD)/web/config.js; \
+	aws s3 sync --delete $(BUILD)/web "s3://$$bucket"; \
+	aws cloudfront create-invalidation --distribution-id "$$dist" --paths '/*' >/dev/null; \
+	echo "web form: $$(out WebBaseUrl)"
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache

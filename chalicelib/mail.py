@@ -28,14 +28,35 @@ def _environment() -> Environment:
     )
 
 
-def template_language(language: str) -> str:
-    """The language a mail is written in: the applicant's, or German where none exists."""
-    return language if (TEMPLATE_DIR / language).is_dir() else FALLBACK_LANGUAGE
+@cache
+def _has(language: str, template: str) -> bool:
+    return all(
+        (TEMPLATE_DIR / language / f"{template}.{part}").is_file()
+        for part in ("subject.txt", "txt", "html")
+    )
+
+
+@cache
+def _templates(language: str) -> frozenset[str]:
+    subjects = (TEMPLATE_DIR / language).glob("*.subject.txt")
+    return frozenset(path.name.removesuffix(".subject.txt") for path in subjects)
+
+
+def template_language(language: str, template: str | None = None) -> str:
+    """The language a mail is written in: the applicant's where it has the template, else German.
+
+    Without `template`: the applicant's language only where it has every mail German has, so
+    a language with only some of them (say the registration mail) is never asked for the rest.
+    """
+    if template is not None:
+        return language if _has(language, template) else FALLBACK_LANGUAGE
+    complete = _templates(FALLBACK_LANGUAGE) <= _templates(language)
+    return language if complete else FALLBACK_LANGUAGE
 
 
 def render(template: str, language: str, to: str, context: dict[str, Any]) -> MailMessage:
     env = _environment()
-    folder = template_language(language)
+    folder = template_language(language, template)
     subject = env.get_template(f"{folder}/{template}.subject.txt").render(context)
     return MailMessage(
         to=to,

@@ -1,4 +1,5 @@
-"""The service on this machine: moto server, the stage's resources, `chalice local`, an outbox."""
+"""The service on this machine: moto server, the stage's resources, `chalice local`, an outbox,
+and the applicant web form."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import boto3
 from chalicelib.config import DOCUMENTS_BUCKET, MAIL_SENDER, TABLE_NAME, WEB_BASE_URL
 from infra.chalice_local import OVERRIDES_VARIABLE
 from infra.table import create_table
+from infra.web_form import FormServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -37,6 +39,7 @@ REGION = "eu-central-1"
 STAGE = "local"
 DEFAULT_MOTO_PORT = 5000
 DEFAULT_API_PORT = 8000
+DEFAULT_WEB_PORT = 8080
 # Dummy credentials: the emulation accepts any; real ones must never reach it.
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables of a developer's shell that would send boto3 to a real profile or session.
@@ -344,10 +347,13 @@ class _Child:
 
 
 class LocalStack:
-    """moto on `moto_port`, its table, bucket and sender, `chalice local` on `api_port`, the outbox.
+    """moto on `moto_port`, its table, bucket and sender, `chalice local` on `api_port`, the outbox,
+    and (with `web_port`) the web form, configured to this API.
 
     `env_overrides` are laid over the stage's variables of .chalice/config.json for the API
-    (they win, see infra/chalice_local.py). Use as a context manager, or start() and stop().
+    (they win, see infra/chalice_local.py). With `web_port`, WEB_BASE_URL defaults to the form's
+    address, so mail links open it and CORS allows its origin. Use as a context manager, or
+    start() and stop().
     """
 
     def __init__(
@@ -363,10 +369,14 @@ class LocalStack:
         api_output_to_terminal: bool = False,
         echo_mail: bool = True,
         startup_timeout: float = 60.0,
+        web_port: int | None = None,
     ) -> None:
         self._moto_port = moto_port
         self._api_port = api_port
+        self._web_port = web_port
         self._env_overrides = dict(env_overrides or {})
+        if web_port is not None:
+            self._env_overrides.setdefault(WEB_BASE_URL, f"http://{HOST}:{web_port}")
         self._outbox_dir = (outbox_dir or project_dir / "var" / "outbox").resolve()
         self._log_dir = (log_dir or self._outbox_dir.parent / "log").resolve()
         self._project_dir = project_dir.resolve()
@@ -379,6 +389,7 @@ class LocalStack:
         )
         self._children: list[_Child] = []
         self._watcher: OutboxWatcher | None = None
+        self._form: FormServer | None = None
         self._stopping = False
         self._exited = threading.Event()
         self._exit_report: tuple[str, int] | None = None
@@ -392,6 +403,15 @@ class LocalStack:
     @property
     def endpoint_url(self) -> str:
         return f"http://{HOST}:{self._moto_port}"
+
+    @property
+    def web_url(self) -> str | None:
+        """Where the web form is served, or None when this stack serves none."""
+        return None if self._web_port is None else f"http://{HOST}:{self._web_port}"
+
+    @property
+    def web_port(self) -> int | None:
+        return self._web_port
 
     @property
     def moto_port(self) -> int:
@@ -487,7 +507,10 @@ class LocalStack:
         self._exited.clear()
         self._exit_report = None
         try:
-            for port in (self._moto_port, self._api_port):
+            ports = [self._moto_port, self._api_port]
+            if self._web_port is not None:
+                ports.append(self._web_port)
+            for port in ports:
                 if accepts_connections(port):
                     raise LocalStackError(f"port {port} on {HOST} is already in use")
             self._outbox_dir.mkdir(parents=True, exist_ok=True)
@@ -525,6 +548,7 @@ class LocalStack:
                 log_path=None if self._api_output_to_terminal else self._log_dir / "api.log",
             )
             self._await(api, lambda: accepts_connections(self._api_port))
+            self._serve_form()
         except BaseException:
             self.stop()
             raise
@@ -532,6 +556,9 @@ class LocalStack:
     def stop(self, timeout: float = _STOP_TIMEOUT) -> None:
         """Stop the API, take the last mails, stop the emulation. Safe to call twice."""
         self._stopping = True
+        if self._form is not None:
+            self._form.stop()
+            self._form = None
         for child in reversed(self._children):
             if child.name == "api":
                 _end(child, timeout)
@@ -561,9 +588,13 @@ class LocalStack:
     def banner(self) -> str:
         log = self._log_dir / "moto.log"
         api_log = "this terminal" if self._api_output_to_terminal else self._log_dir / "api.log"
+        form = []
+        if self.web_url is not None:
+            form = [f"  Web form   {self.web_url}/   (open this in a browser; served from web/)"]
         return "\n".join(
             [
                 f"Notfalltermin runs locally (stage {self._stage}):",
+                *form,
                 f"  API        {self.api_url}   (log: {api_log}; pid {self.pids.get('api')})",
                 f"  Emulation  {self.endpoint_url}   (moto; log: {log}; "
                 f"pid {self.pids.get('emulation')})",
@@ -625,6 +656,18 @@ class LocalStack:
             wait_until(ready, timeout=self._startup_timeout, what=f"{child.name} to answer")
         except TimeoutError as error:
             raise LocalStackError(f"{error}{_tail(child.log_path)}") from error
+
+    def _serve_form(self) -> None:
+        if self._web_port is None:
+            return
+        form = FormServer(self._web_port, self.api_url, connect_origins=[self.endpoint_url])
+        try:
+            form.start()
+        except OSError as error:
+            raise LocalStackError(
+                f"the web form cannot listen on port {self._web_port}: {error}"
+            ) from error
+        self._form = form
 
     def _emulation_answers(self) -> bool:
         try:
@@ -710,6 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local_stack", description=__doc__)
     parser.add_argument("--moto-port", type=int, default=DEFAULT_MOTO_PORT)
     parser.add_argument("--api-port", type=int, default=DEFAULT_API_PORT)
+    parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT)
     parser.add_argument("--outbox", type=Path, default=REPO_ROOT / "var" / "outbox")
     parser.add_argument(
         "--env",
@@ -726,6 +770,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         dict(args.env),
         args.outbox,
         api_output_to_terminal=True,
+        web_port=args.web_port,
     )
     handled = (signal.SIGTERM, signal.SIGHUP)
     for signum in handled:

@@ -1,4 +1,5 @@
-"""The local stack (moto server, its resources, `chalice local`), started once per test session."""
+"""The local stack (moto server, its resources, `chalice local`, the web form), started once per
+test session on free ports."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from infra.local_stack import LocalStack
+from infra.local_stack import HOST, LocalStack
 
 
 def free_ports(count: int) -> list[int]:
@@ -21,19 +22,35 @@ def free_ports(count: int) -> list[int]:
 
 
 @pytest.fixture(scope="session")
-def local_stack_env() -> dict[str, str]:
-    """Variables laid over the stage's config.json for the API; override this fixture to change."""
-    return {}
+def web_port() -> int:
+    """The port the web form is served on in this session."""
+    (port,) = free_ports(1)
+    return port
+
+
+@pytest.fixture(scope="session")
+def local_stack_env(web_port: int) -> dict[str, str]:
+    """Variables laid over the stage's config.json for the API; override this fixture to change.
+
+    Mail links and the API's CORS follow the form's address: WEB_BASE_URL, and the allowed
+    origins derived from it.
+    """
+    return {"WEB_BASE_URL": f"http://{HOST}:{web_port}"}
 
 
 @pytest.fixture(scope="session")
 def local_stack(
-    tmp_path_factory: pytest.TempPathFactory, local_stack_env: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory, local_stack_env: dict[str, str], web_port: int
 ) -> Iterator[LocalStack]:
     """The running stack on free ports; its outbox and logs live in a temporary folder."""
     root = tmp_path_factory.mktemp("local-stack")
-    moto_port, api_port = free_ports(2)
+    moto_port, api_port = [port for port in free_ports(3) if port != web_port][:2]
     with LocalStack(
-        moto_port, api_port, local_stack_env, root / "outbox", log_dir=root / "log"
+        moto_port,
+        api_port,
+        local_stack_env,
+        root / "outbox",
+        log_dir=root / "log",
+        web_port=web_port,
     ) as stack:
         yield stack

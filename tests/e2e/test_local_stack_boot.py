@@ -62,7 +62,8 @@ def test_the_documents_bucket_exists_with_cors_for_the_form(local_stack: LocalSt
     rules = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
 
     assert location == REGION
-    assert rules[0]["AllowedOrigins"] == ["http://127.0.0.1:8080"]
+    # The stage's form origin, and the one this session serves the form on.
+    assert rules[0]["AllowedOrigins"] == ["http://127.0.0.1:8080", local_stack.web_url]
     assert set(rules[0]["AllowedMethods"]) == {"POST", "GET", "PUT"}
 
 
@@ -130,18 +131,22 @@ def test_a_simple_mail_shows_up_in_the_outbox_too(local_stack: LocalStack) -> No
 
 
 def test_stop_leaves_nothing_listening(tmp_path: Path) -> None:
-    moto_port, api_port = free_ports(2)
-    stack = LocalStack(moto_port, api_port, {}, tmp_path / "outbox", log_dir=tmp_path / "log")
+    moto_port, api_port, web_port = free_ports(3)
+    stack = LocalStack(
+        moto_port, api_port, {}, tmp_path / "outbox", log_dir=tmp_path / "log", web_port=web_port
+    )
     stack.start()
     try:
         pids = stack.pids
         assert accepts_connections(moto_port)
         assert accepts_connections(api_port)
+        assert accepts_connections(web_port)
     finally:
         stack.stop()
 
     assert not accepts_connections(moto_port)
     assert not accepts_connections(api_port)
+    assert not accepts_connections(web_port)
     assert set(pids) == {"emulation", "api"}
     for pid in pids.values():
         assert not _alive(pid)
@@ -162,7 +167,10 @@ def test_a_busy_port_is_refused_before_anything_starts(
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_the_command_stops_everything_on_a_signal(tmp_path: Path, signum: int) -> None:
-    with _command(tmp_path) as (process, ports, pids):
+    with _command(tmp_path) as (process, ports, pids, banner):
+        # The banner names the web form first: it is what a person opens.
+        assert f"Web form   http://127.0.0.1:{ports[2]}/" in banner
+        assert accepts_connections(ports[2])
         process.send_signal(signum)
         assert process.wait(timeout=STOP_TIMEOUT) == 0
 
@@ -171,11 +179,12 @@ def test_the_command_stops_everything_on_a_signal(tmp_path: Path, signum: int) -
 
 
 def test_the_command_stops_the_rest_when_a_process_dies(tmp_path: Path) -> None:
-    with _command(tmp_path) as (process, ports, pids):
+    with _command(tmp_path) as (process, ports, pids, _):
         os.kill(pids["emulation"], signal.SIGKILL)
         assert process.wait(timeout=STOP_TIMEOUT) == 1
 
     assert not accepts_connections(ports[1])
+    assert not accepts_connections(ports[2])
     assert not _alive(pids["api"])
 
 
@@ -259,12 +268,13 @@ def _alive(pid: int) -> bool:
 @contextmanager
 def _command(
     tmp_path: Path,
-) -> Iterator[tuple[subprocess.Popen[bytes], tuple[int, int], dict[str, int]]]:
-    """`python -m infra.local_stack` on free ports, running, with the pids from its banner."""
-    moto_port, api_port = free_ports(2)
+) -> Iterator[tuple[subprocess.Popen[bytes], tuple[int, int, int], dict[str, int], str]]:
+    """`python -m infra.local_stack` on free ports, running: ports, pids and its banner."""
+    moto_port, api_port, web_port = free_ports(3)
     output = tmp_path / "command.out"
     command = [sys.executable, "-m", "infra.local_stack", "--moto-port", str(moto_port)]
-    command += ["--api-port", str(api_port), "--outbox", str(tmp_path / "outbox")]
+    command += ["--api-port", str(api_port), "--web-port", str(web_port)]
+    command += ["--outbox", str(tmp_path / "outbox")]
     with output.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=sink, stderr=subprocess.STDOUT)
     pids: dict[str, int] = {}
@@ -276,7 +286,7 @@ def _command(
             "api": int(re.findall(r"API .*pid (\d+)", banner)[0]),
             "emulation": int(re.findall(r"Emulation .*pid (\d+)", banner)[0]),
         }
-        yield process, (moto_port, api_port), pids
+        yield process, (moto_port, api_port, web_port), pids, banner
     finally:
         if process.poll() is None:  # the test failed before the command ended: clean up
             process.kill()

@@ -1,0 +1,136 @@
+"""A person registers in the browser, opens the mail link, uploads, submits, and is invited."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from infra.local_stack import LocalStack
+from tests.browser.accessibility import assert_accessible
+from tests.browser.applicant import (
+    ADDRESS,
+    Person,
+    assert_no_horizontal_scrolling,
+    expect_heading,
+    fill_registration,
+    form_url,
+    invite,
+    mail_to,
+    make_documents,
+    messages,
+    office_today,
+    registration_id_of,
+    shot,
+    status_link,
+)
+from tests.browser.conftest import PHONE, OpenPage
+
+pytestmark = pytest.mark.browser
+
+
+def test_register_confirm_upload_submit_and_see_the_appointment(
+    local_stack: LocalStack,
+    open_page: OpenPage,
+    browser: Browser,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    de, en = messages("de"), messages("en")
+    person = Person(given_names="Olena", family_name="Kovalenko-Browser")
+    documents = make_documents(browser, tmp_path)
+    page = open_page(viewport=PHONE, locale="de-DE")
+
+    # The form opens in the browser's language, German; the person switches to English.
+    page.goto(form_url(local_stack))
+    expect_heading(page, de["register.heading"])
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.get_by_role("button", name="English").click()
+    expect_heading(page, en["register.heading"])
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_text(en["register.who.rule"])).to_be_visible()
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "registration form")
+    shot(page, screenshots, "01-register-form-en")
+    shot(page, screenshots, "01-register-form-en-first-screen", full_page=False)
+
+    fill_registration(page, person, "en")
+    page.get_by_role("button", name=en["register.submit"]).click()
+
+    sent = page.locator("#sent")
+    expect(sent.get_by_role("heading", name=en["sent.heading"])).to_be_visible()
+    expect(sent).to_be_focused()
+    expect(sent).to_contain_text(person.email)
+    expect(page.locator("#registration-form")).to_be_hidden()
+    assert_accessible(page, "check your e-mail")
+    shot(page, screenshots, "02-check-your-email")
+
+    # The chosen language travelled with the registration: the mail is in English.
+    mail = mail_to(local_stack, person.email)
+    assert mail["Subject"] == "Emergency appointment: please confirm your registration"
+    link = status_link(local_stack, person.email)
+    assert link.startswith(f"{form_url(local_stack, 'status.html')}#id=")
+
+    page.goto(link)
+    expect_heading(page, en["state.email_unverified.heading"])
+    # The token left the address bar; the page keeps it for this tab only.
+    assert "token" not in page.url
+    assert page.evaluate("() => window.sessionStorage.length") == 1
+    expect(page.locator("#person")).to_have_text(
+        en["status.for"].replace("{name}", "Olena Kovalenko-Browser")
+    )
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "status: confirm the e-mail address")
+    shot(page, screenshots, "03-confirm-email")
+
+    page.get_by_role("button", name=en["confirm.button"]).click()
+    expect_heading(page, en["state.awaiting_documents.heading"])
+    expect(page.locator("#state")).to_be_focused()
+    expect(page.locator("#state-passport")).to_have_text(en["documents.missing"])
+
+    page.get_by_label("Passport: choose a file").set_input_files(documents.pdf)
+    expect(page.locator("#state-passport")).to_have_text(f"✓ {en['documents.received']}")
+    expect(page.locator("#progress-passport")).to_have_js_property("value", 100)
+    page.get_by_label("Residence title: choose a file").set_input_files(documents.jpeg)
+    expect(page.locator("#state-residence_title")).to_have_text(f"✓ {en['documents.received']}")
+    files = page.locator("#file-list li")
+    expect(files).to_have_count(2)
+    expect(files.nth(0)).to_contain_text(en["doc_status.verified"])
+    expect(files.nth(1)).to_contain_text(en["doc_status.verified"])
+    expect(page.locator("#file-list")).to_contain_text("reisepass.pdf")
+    expect(page.locator("#file-list")).to_contain_text("aufenthaltstitel.jpg")
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "status: documents uploaded")
+    shot(page, screenshots, "04-documents-uploaded")
+
+    page.get_by_role("button", name=en["submit.button"]).click()
+    expect_heading(page, en["state.waiting.heading"])
+    position = re.compile(r"^Your place in the queue: \d+$")
+    expect(page.locator("#queue-position")).to_have_text(position)
+    expect(page.locator("#documents-section")).to_be_hidden()
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "status: waiting")
+    shot(page, screenshots, "05-waiting")
+
+    # A reload keeps the access (sessionStorage) and the language.
+    page.reload()
+    expect_heading(page, en["state.waiting.heading"])
+
+    # The allocation run gives today's appointment (written to the emulated table, see invite()).
+    invite(local_stack, registration_id_of(link), office_today())
+    page.reload()
+    expect_heading(page, en["state.invited.heading"])
+    expect(page.locator("#appointment-date")).to_have_attribute(
+        "datetime", office_today().isoformat()
+    )
+    expect(page.locator("#appointment-date")).to_contain_text(str(office_today().year))
+    expect(page.locator("#appointment-window")).to_have_text("between 08:00 and 08:30")
+    expect(page.locator("#appointment-address")).to_have_text(ADDRESS)
+    expect(page.get_by_role("heading", name=en["bring.heading"])).to_be_visible()
+    expect(page.locator("#withdraw-section")).to_be_visible()
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "status: invited")
+    shot(page, screenshots, "06-invited")

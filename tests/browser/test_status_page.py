@@ -1,0 +1,158 @@
+"""The status page: refused files, withdrawal with a confirmation, final states, wrong links."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from infra.local_stack import LocalStack
+from tests.browser.accessibility import assert_accessible
+from tests.browser.applicant import (
+    Person,
+    assert_no_horizontal_scrolling,
+    expect_heading,
+    form_url,
+    make_documents,
+    messages,
+    office_today,
+    register_by_api,
+    registration_id_of,
+    set_registration,
+    shot,
+)
+from tests.browser.conftest import DESKTOP, PHONE, OpenPage
+
+pytestmark = pytest.mark.browser
+
+EN = messages("en")
+
+
+def _open_confirmed(page: Page, link: str) -> None:
+    page.goto(link)
+    expect_heading(page, EN["state.email_unverified.heading"])
+    page.get_by_role("button", name=EN["confirm.button"]).click()
+    expect_heading(page, EN["state.awaiting_documents.heading"])
+
+
+def test_a_file_that_is_not_what_it_claims_is_refused_and_said_so(
+    local_stack: LocalStack,
+    open_page: OpenPage,
+    browser: Browser,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    documents = make_documents(browser, tmp_path)
+    link = register_by_api(local_stack, Person())
+    page = open_page(viewport=PHONE, locale="en-GB")
+    _open_confirmed(page, link)
+    passport = page.get_by_label("Passport: choose a file")
+
+    # An HTML page renamed .pdf: the browser calls it a PDF, the service looks inside.
+    passport.focus()
+    passport.set_input_files(documents.html_named_pdf)
+    error = page.locator("#file-passport-error")
+    expect(error).to_have_text(EN["upload.refused"].replace("{filename}", "scan.pdf"))
+    expect(passport).to_have_attribute("aria-invalid", "true")
+    expect(passport).to_be_focused()
+    expect(page.locator("#state-passport")).to_have_text(EN["documents.missing"])
+    expect(page.locator("#file-list li")).to_have_text(
+        f"{EN['kind.passport']}: scan.pdf \N{EN DASH} {EN['doc_status.rejected']}"
+    )
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "status: a file refused")
+    shot(page, screenshots, "12-upload-refused")
+
+    # A text file is not offered to the service at all.
+    passport.set_input_files(documents.text)
+    expect(error).to_have_text(EN["upload.wrong_type"].replace("{filename}", "notes.txt"))
+    expect(page.locator("#file-list li")).to_have_count(1)
+
+    # Submitting without the documents says what is missing, at the button.
+    page.get_by_role("button", name=EN["submit.button"]).click()
+    missing = page.locator("#submit-error")
+    expect(missing).to_have_text("Still missing: Passport and Residence title.")
+    expect(missing).to_be_focused()
+
+    # A real PDF afterwards is taken, and the error goes.
+    passport.set_input_files(documents.pdf)
+    expect(page.locator("#state-passport")).to_have_text(f"✓ {EN['documents.received']}")
+    expect(error).to_be_hidden()
+    expect(passport).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_withdrawing_asks_first_and_works_with_the_keyboard(
+    local_stack: LocalStack, open_page: OpenPage, screenshots: Path
+) -> None:
+    link = register_by_api(local_stack, Person())
+    page = open_page(viewport=DESKTOP, locale="en-GB")
+    _open_confirmed(page, link)
+    withdraw = page.get_by_role("button", name=EN["withdraw.button"])
+    dialog = page.get_by_role("dialog", name=EN["withdraw.confirm.heading"])
+
+    withdraw.focus()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name=EN["withdraw.confirm.no"])).to_be_focused()
+    assert_accessible(page, "withdraw: confirmation")
+    shot(page, screenshots, "13-withdraw-confirmation", full_page=False)
+
+    # Escape keeps the registration and returns to the button.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(withdraw).to_be_focused()
+    expect_heading(page, EN["state.awaiting_documents.heading"])
+
+    page.keyboard.press("Enter")
+    dialog.get_by_role("button", name=EN["withdraw.confirm.yes"]).click()
+    expect_heading(page, EN["state.withdrawn.heading"])
+    expect(page.locator("#state")).to_be_focused()
+    again = page.get_by_role("link", name=EN["register_again"])
+    expect(again).to_have_attribute("href", "index.html")
+    expect(page.locator("#withdraw-section")).to_be_hidden()
+    expect(page.locator("#documents-section")).to_be_hidden()
+    assert_accessible(page, "status: withdrawn")
+    shot(page, screenshots, "14-withdrawn")
+
+
+def test_a_missed_appointment_asks_to_register_again(
+    local_stack: LocalStack, open_page: OpenPage, screenshots: Path
+) -> None:
+    link = register_by_api(local_stack, Person())
+    # What the end-of-day job leaves: the registration is no_show (written to the emulation).
+    set_registration(
+        local_stack,
+        registration_id_of(link),
+        status="no_show",
+        appointment_date=office_today().isoformat(),
+        window_start="08:00",
+        window_end="08:30",
+        appointment_address="Eberhardstraße 39, 70173 Stuttgart",
+    )
+    page = open_page(viewport=PHONE, locale="en-GB")
+
+    page.goto(link)
+
+    expect_heading(page, EN["state.no_show.heading"])
+    expect(page.get_by_text(EN["state.no_show.text"])).to_be_visible()
+    expect(page.locator("#appointment-section")).to_be_hidden()
+    expect(page.locator("#withdraw-section")).to_be_hidden()
+    assert_no_horizontal_scrolling(page)
+    assert_accessible(page, "status: no-show")
+    shot(page, screenshots, "15-no-show")
+    page.get_by_role("link", name=EN["register_again"]).click()
+    expect_heading(page, EN["register.heading"])
+
+
+def test_a_wrong_or_missing_link_is_explained(local_stack: LocalStack, open_page: OpenPage) -> None:
+    page = open_page(viewport=PHONE, locale="en-GB")
+
+    page.goto(form_url(local_stack, "status.html") + "#id=" + "0" * 32 + "&token=guessed")
+    expect_heading(page, EN["status.not_found.heading"])
+    assert "guessed" not in page.url
+    assert_accessible(page, "status: unknown link")
+
+    page.goto(form_url(local_stack, "status.html"))
+    expect_heading(page, EN["status.no_access.heading"])
+    expect(page.get_by_role("link", name=EN["status.register_link"])).to_be_visible()

@@ -1,0 +1,242 @@
+// Shared by every page: languages (one JSON file each in i18n/), the API client, small DOM helpers.
+"use strict";
+
+(function () {
+  // To add a language: add i18n/<code>.json (same keys as en.json) and a line here.
+  const LANGUAGES = [
+    { code: "de", name: "Deutsch", dir: "ltr" },
+    { code: "en", name: "English", dir: "ltr" },
+    { code: "tr", name: "Türkçe", dir: "ltr" },
+    { code: "ar", name: "العربية", dir: "rtl" },
+    { code: "uk", name: "Українська", dir: "ltr" },
+  ];
+  const DEFAULT_LANGUAGE = "de";
+  const FALLBACK_LANGUAGE = "en"; // for a key a language file does not have (yet)
+  const LANGUAGE_KEY = "notfalltermin.language";
+
+  let language = DEFAULT_LANGUAGE;
+  let messages = {};
+  let fallback = {};
+  const listeners = [];
+
+  function known(code) {
+    return LANGUAGES.some((l) => l.code === code);
+  }
+
+  function storedLanguage() {
+    try {
+      return window.localStorage.getItem(LANGUAGE_KEY);
+    } catch (e) {
+      return null; // storage can be disabled; the page still works
+    }
+  }
+
+  function initialLanguage() {
+    const fromQuery = new URLSearchParams(window.location.search).get("lang");
+    const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("lang");
+    const candidates = [fromQuery, fromHash, storedLanguage()];
+    for (const preferred of navigator.languages || [navigator.language || ""]) {
+      candidates.push(String(preferred).toLowerCase().split("-")[0]);
+    }
+    return candidates.find((c) => c && known(c)) || DEFAULT_LANGUAGE;
+  }
+
+  async function fetchMessages(code) {
+    const response = await fetch(`i18n/${code}.json`, { cache: "no-cache" });
+    if (!response.ok) throw new Error(`i18n/${code}.json: ${response.status}`);
+    return response.json();
+  }
+
+  function t(key, params) {
+    let text = key in messages ? messages[key] : key in fallback ? fallback[key] : key;
+    if (params) {
+      text = text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+    }
+    return text;
+  }
+
+  function translatePage(root) {
+    root.querySelectorAll("[data-i18n]").forEach((el) => {
+      el.textContent = t(el.dataset.i18n);
+    });
+    root.querySelectorAll("[data-i18n-aria-label]").forEach((el) => {
+      el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+    });
+    if (document.body.dataset.title) document.title = t(document.body.dataset.title);
+  }
+
+  function renderSwitcher() {
+    const nav = document.getElementById("languages");
+    if (!nav) return;
+    nav.replaceChildren();
+    const list = el("ul", {});
+    for (const l of LANGUAGES) {
+      const button = el("button", { type: "button", lang: l.code, dir: l.dir, "aria-pressed": String(l.code === language) }, l.name);
+      button.addEventListener("click", () => {
+        setLanguage(l.code, true);
+      });
+      list.append(el("li", {}, button));
+    }
+    nav.append(list);
+  }
+
+  async function setLanguage(code, chosen) {
+    const [own, base] = await Promise.all([
+      fetchMessages(code),
+      code === FALLBACK_LANGUAGE ? Promise.resolve({}) : fetchMessages(FALLBACK_LANGUAGE).catch(() => ({})),
+    ]);
+    language = code;
+    messages = own;
+    fallback = base;
+    const meta = LANGUAGES.find((l) => l.code === code);
+    document.documentElement.lang = code;
+    document.documentElement.dir = meta.dir;
+    if (chosen) {
+      try {
+        window.localStorage.setItem(LANGUAGE_KEY, code);
+      } catch (e) {
+        /* not remembered, still switched */
+      }
+      const url = new URL(window.location.href);
+      url.searchParams.set("lang", code);
+      window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+    }
+    translatePage(document);
+    renderSwitcher();
+    listeners.forEach((listener) => listener(code));
+    document.documentElement.dataset.ready = "true";
+  }
+
+  function onLanguageChange(listener) {
+    listeners.push(listener);
+  }
+
+  // -- formatting ------------------------------------------------------------------------
+
+  function formatDate(isoDate, withWeekday) {
+    const [y, m, d] = String(isoDate).split("-").map(Number);
+    if (!y || !m || !d) return String(isoDate);
+    const options = { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" };
+    if (withWeekday) options.weekday = "long";
+    return new Intl.DateTimeFormat(language, options).format(new Date(Date.UTC(y, m - 1, d)));
+  }
+
+  // A window bound is either a wall-clock time ("08:00") or an ISO 8601 timestamp with offset.
+  function formatTime(value) {
+    const text = String(value);
+    if (/^\d{1,2}:\d{2}(:\d{2})?$/.test(text)) return text.slice(0, 5);
+    const instant = new Date(text);
+    if (Number.isNaN(instant.getTime())) return text;
+    return new Intl.DateTimeFormat(language, {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: "Europe/Berlin",
+    }).format(instant);
+  }
+
+  function formatList(items) {
+    try {
+      return new Intl.ListFormat(language, { type: "conjunction" }).format(items);
+    } catch (e) {
+      return items.join(", ");
+    }
+  }
+
+  // -- the API ---------------------------------------------------------------------------
+
+  function apiBase() {
+    const config = window.NFT_CONFIG || {};
+    return String(config.apiBaseUrl || "").replace(/\/+$/, "");
+  }
+
+  // Every answer as {ok, status, data}; a network failure is status 0. Errors are problem+json.
+  async function api(method, path, options) {
+    const opts = options || {};
+    const headers = { Accept: "application/json, application/problem+json" };
+    if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
+    let response;
+    try {
+      response = await fetch(apiBase() + path, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        cache: "no-store",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+      });
+    } catch (e) {
+      return { ok: false, status: 0, data: { code: "network_error" } };
+    }
+    let data = null;
+    const text = await response.text();
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch (e) {
+        data = null;
+      }
+    }
+    if (!response.ok && (!data || typeof data !== "object")) data = { code: "unknown" };
+    return { ok: response.ok, status: response.status, data };
+  }
+
+  // A message for an answer no page handles specially.
+  function generalError(answer) {
+    if (answer.status === 0) return t("common.network_error");
+    if (answer.status === 503 || answer.status === 429) return t("common.unavailable");
+    if (answer.data && answer.data.code === "invalid_state") return t("error.invalid_state");
+    return t("common.unexpected_error");
+  }
+
+  // -- DOM -------------------------------------------------------------------------------
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child);
+    }
+    return node;
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  function focus(node) {
+    if (!node) return;
+    if (!node.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(node.tagName)) {
+      node.setAttribute("tabindex", "-1");
+    }
+    node.focus();
+    node.scrollIntoView({ block: "start" });
+  }
+
+  async function start() {
+    try {
+      await setLanguage(initialLanguage(), false);
+    } catch (e) {
+      await setLanguage(DEFAULT_LANGUAGE, false);
+    }
+  }
+
+  window.NFT = {
+    LANGUAGES,
+    t,
+    language: () => language,
+    onLanguageChange,
+    start,
+    formatDate,
+    formatTime,
+    formatList,
+    api,
+    generalError,
+    el,
+    show,
+    focus,
+  };
+})();
