@@ -11,12 +11,16 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.adapters.cognito import CognitoTokenVerifier, RemoteKeySource, pool_issuer
+from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
+from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
 from chalicelib.adapters.dynamo_staff import DynamoStaffQueries
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.adapters.ses import SesMailer
 from chalicelib.config import Settings
 from chalicelib.domain.errors import Unauthorized
+from chalicelib.domain.schedule import ArrivalPlan
+from chalicelib.services.allocation import AllocationService
 from chalicelib.services.ports import Clock
 from chalicelib.services.registration import ApplicantService
 from chalicelib.services.staff import StaffService
@@ -46,6 +50,7 @@ class Container:
     settings: Settings
     applicants: ApplicantService
     staff: StaffService
+    allocation: AllocationService
     clock: Clock = utc_now
     token_verifier: CognitoTokenVerifier | None = None
 
@@ -81,9 +86,29 @@ def container() -> Container:
     staff = StaffService(
         repository, DynamoStaffQueries(repository), store, office_id=settings.office_id
     )
-    return Container(settings=settings, applicants=applicants, staff=staff)
+    allocation = AllocationService(
+        DynamoAllocationRepository(client("dynamodb"), settings.table_name),
+        mailer,
+        office_id=settings.office_id,
+        default_slots=settings.default_slots,
+        arrivals=ArrivalPlan(
+            opening=settings.opening_times,
+            window_minutes=settings.arrival_window_minutes,
+            per_window=settings.arrivals_per_window,
+        ),
+        web_base_url=settings.web_base_url,
+        retention_days=settings.retention_days,
+    )
+    return Container(settings=settings, applicants=applicants, staff=staff, allocation=allocation)
+
+
+@cache
+def mail_deliveries() -> DynamoMailDeliveries:
+    """Where SES bounce and complaint events are recorded (the mail event function only)."""
+    return DynamoMailDeliveries(client("dynamodb"), container().settings.table_name)
 
 
 def reset() -> None:
     """Forget the built container (tests, after changing the environment)."""
     container.cache_clear()
+    mail_deliveries.cache_clear()

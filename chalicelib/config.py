@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from urllib.parse import urlsplit
 
 # Environment variable names: the only place they are spelled out.
@@ -22,6 +23,20 @@ COGNITO_CLIENT_ID = "COGNITO_CLIENT_ID"
 COGNITO_JWKS_URL = "COGNITO_JWKS_URL"
 AWS_REGION = "AWS_REGION"
 AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+DEFAULT_SLOTS = "DEFAULT_SLOTS"
+OPENING_TIMES = "OPENING_TIMES"
+ARRIVAL_WINDOW_MINUTES = "ARRIVAL_WINDOW_MINUTES"
+ARRIVALS_PER_WINDOW = "ARRIVALS_PER_WINDOW"
+
+# Allocation defaults: appointments per weekday (a date's override is set by staff), the
+# opening time the first arrival window starts at (Thursday's run is at 10:15, so the office
+# opens at 10:30), and windows of 30 minutes for 10 people each. A variable lists only the
+# weekdays it changes, e.g. DEFAULT_SLOTS="thu=25" or OPENING_TIMES="fri=07:30".
+DEFAULT_SLOTS_PER_WEEKDAY = "mon=40,tue=40,wed=40,thu=30,fri=40"
+DEFAULT_OPENING_TIMES = "mon=08:00,tue=08:00,wed=08:00,thu=10:30,fri=08:00"
+DEFAULT_ARRIVAL_WINDOW_MINUTES = 30
+DEFAULT_ARRIVALS_PER_WINDOW = 10
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class ConfigurationError(RuntimeError):
@@ -43,6 +58,14 @@ class Settings:
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
     cognito_jwks_url: str | None = None
+    default_slots: Mapping[int, int] = field(
+        default_factory=lambda: parse_weekday_slots(DEFAULT_SLOTS_PER_WEEKDAY)
+    )
+    opening_times: Mapping[int, time] = field(
+        default_factory=lambda: parse_opening_times(DEFAULT_OPENING_TIMES)
+    )
+    arrival_window_minutes: int = DEFAULT_ARRIVAL_WINDOW_MINUTES
+    arrivals_per_window: int = DEFAULT_ARRIVALS_PER_WINDOW
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +100,18 @@ class Settings:
             cognito_user_pool_id=env.get(COGNITO_USER_POOL_ID) or None,
             cognito_client_id=env.get(COGNITO_CLIENT_ID) or None,
             cognito_jwks_url=env.get(COGNITO_JWKS_URL) or None,
+            default_slots={
+                **parse_weekday_slots(DEFAULT_SLOTS_PER_WEEKDAY),
+                **parse_weekday_slots(env.get(DEFAULT_SLOTS, ""), name=DEFAULT_SLOTS),
+            },
+            opening_times={
+                **parse_opening_times(DEFAULT_OPENING_TIMES),
+                **parse_opening_times(env.get(OPENING_TIMES, ""), name=OPENING_TIMES),
+            },
+            arrival_window_minutes=_positive(
+                env, ARRIVAL_WINDOW_MINUTES, DEFAULT_ARRIVAL_WINDOW_MINUTES
+            ),
+            arrivals_per_window=_positive(env, ARRIVALS_PER_WINDOW, DEFAULT_ARRIVALS_PER_WINDOW),
         )
 
 
@@ -86,3 +121,45 @@ def _origins(listed: str | None, web_base_url: str) -> frozenset[str]:
         return frozenset(o.strip().rstrip("/") for o in listed.split(",") if o.strip())
     parts = urlsplit(web_base_url)
     return frozenset({f"{parts.scheme}://{parts.netloc}"})
+
+
+def parse_weekday_slots(spec: str, name: str = DEFAULT_SLOTS) -> dict[int, int]:
+    """'mon=40,thu=30' -> {0: 40, 3: 30} (Monday is 0)."""
+    slots: dict[int, int] = {}
+    for day, value in _weekday_pairs(spec, name):
+        if not (value.isascii() and value.isdigit()):
+            raise ConfigurationError(f"{name}: slots for {day} must be a whole number >= 0")
+        slots[WEEKDAYS.index(day)] = int(value)
+    return slots
+
+
+def parse_opening_times(spec: str, name: str = OPENING_TIMES) -> dict[int, time]:
+    """'mon=08:00,thu=10:30' -> {0: time(8, 0), 3: time(10, 30)}."""
+    times: dict[int, time] = {}
+    for day, value in _weekday_pairs(spec, name):
+        try:
+            hours, minutes = value.split(":")
+            times[WEEKDAYS.index(day)] = time(int(hours), int(minutes))
+        except ValueError as exc:
+            raise ConfigurationError(f"{name}: the time for {day} must be HH:MM") from exc
+    return times
+
+
+def _weekday_pairs(spec: str, name: str) -> list[tuple[str, str]]:
+    pairs = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        day, _, value = part.partition("=")
+        day = day.strip().lower()
+        if day not in WEEKDAYS or not value.strip():
+            raise ConfigurationError(f"{name}: expected entries like mon=..., got {part!r}")
+        pairs.append((day, value.strip()))
+    return pairs
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ConfigurationError(f"{name} must be a whole number of at least 1")
+    return int(raw)

@@ -4,6 +4,7 @@ Items (PK, SK):
   REG#<id>, REG            the registration; GSI1PK/GSI1SK only while waiting (the queue index)
   REG#<id>, DOC#<doc id>   one document of it
   PERSON#<identity>, ACTIVE  the person's one active registration (a uniqueness lock)
+  DAY#<office>#<date>, …     a day's counter, invitations and runs (dynamo_allocation.py)
 Every state change is conditional on the state it leaves.
 """
 
@@ -89,6 +90,18 @@ def status_in(
     return f"#status IN ({placeholders})", values(**names)
 
 
+def release_lock(table_name: str, registration: Registration) -> dict[str, Any]:
+    """The transaction item that frees the person's active slot held by this registration."""
+    return {
+        "Delete": {
+            "TableName": table_name,
+            "Key": serialize({"PK": person_pk(registration.identity_key), "SK": LOCK_SK}),
+            "ConditionExpression": "registration_id = :rid",
+            "ExpressionAttributeValues": values(rid=registration.registration_id),
+        }
+    }
+
+
 class DynamoRegistrationRepository:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
@@ -170,7 +183,7 @@ class DynamoRegistrationRepository:
                     },
                 ],
             )
-        except _Cancelled as cancelled:
+        except TransactionCancelled as cancelled:
             if cancelled.failed_conditions[1]:
                 raise DuplicateRegistration(
                     "There is already an active registration for this person. Use the link "
@@ -259,7 +272,7 @@ class DynamoRegistrationRepository:
                     },
                 ],
             )
-        except _Cancelled as cancelled:
+        except TransactionCancelled as cancelled:
             old = cancelled.old_items[0]
             if old is None:
                 raise NotFound("No registration with this id for this access link.") from None
@@ -315,7 +328,7 @@ class DynamoRegistrationRepository:
             )
         try:
             self._call("transact_write_items", TransactItems=items)
-        except _Cancelled:
+        except TransactionCancelled:
             return False
         return True
 
@@ -341,14 +354,7 @@ class DynamoRegistrationRepository:
     # -- helpers ----------------------------------------------------------------------------
 
     def _release_lock(self, registration: Registration) -> dict[str, Any]:
-        return {
-            "Delete": {
-                "TableName": self._table,
-                "Key": serialize({"PK": person_pk(registration.identity_key), "SK": LOCK_SK}),
-                "ConditionExpression": "registration_id = :rid",
-                "ExpressionAttributeValues": values(rid=registration.registration_id),
-            }
-        }
+        return release_lock(self._table, registration)
 
     def _transition(
         self,
@@ -385,7 +391,7 @@ class DynamoRegistrationRepository:
         }
         try:
             self._call("transact_write_items", TransactItems=[update, *(also or [])])
-        except _Cancelled as cancelled:
+        except TransactionCancelled as cancelled:
             old = cancelled.old_items[0]
             if old is None:
                 raise NotFound("No registration with this id for this access link.") from None
@@ -408,13 +414,13 @@ class DynamoRegistrationRepository:
             return getattr(self._client, operation)(**request)
         except ClientError as error:
             if error_code(error) == "TransactionCanceledException" and not is_retryable(error):
-                raise _Cancelled(error) from error
+                raise TransactionCancelled(error) from error
             if is_retryable(error):
                 raise unavailable(error) from error
             raise
 
 
-class _Cancelled(Exception):
+class TransactionCancelled(Exception):
     """A transaction whose conditions did not hold (and was not merely throttled)."""
 
     def __init__(self, error: ClientError) -> None:

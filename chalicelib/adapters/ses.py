@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.observability import record_mail_failed, record_mail_sent
 from chalicelib.services.ports import MailMessage, MailNotSent
 
 
@@ -37,8 +38,12 @@ class SesMailer:
         }
         if self._configuration_set:
             request["ConfigurationSetName"] = self._configuration_set
+        if message.tags:
+            request["EmailTags"] = [{"Name": k, "Value": v} for k, v in message.tags.items()]
         try:
             answer = self._client.send_email(**request)
         except (ClientError, BotoCoreError) as error:
+            record_mail_failed()
             raise MailNotSent(type(error).__name__) from error
+        record_mail_sent()
         return str(answer["MessageId"])

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from chalicelib.domain.allocation import (
+    AllocationRun,
+    DayCounter,
+    Invitation,
+    MailKind,
+    MailStatus,
+)
 from chalicelib.domain.documents import ContentType, Document, DocumentStatus, RejectionReason
-from chalicelib.domain.registration import Registration
+from chalicelib.domain.registration import Appointment, Registration
 
 
 class RegistrationRepository(Protocol):
@@ -91,6 +99,12 @@ class MailMessage:
     subject: str
     text: str
     html: str
+    # Sent along as SES message tags (ids only, never personal data); they come back on
+    # bounce and complaint events, e.g. {REGISTRATION_ID_TAG: registration_id}.
+    tags: Mapping[str, str] | None = None
+
+
+REGISTRATION_ID_TAG = "registration_id"
 
 
 class Mailer(Protocol):
@@ -137,3 +151,74 @@ class StaffQueries(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class InviteOutcome:
+    """The answer to one invitation transaction."""
+
+    invited: bool
+    day_changed: bool = False  # the day's counter or capacity moved: read it again
+    not_waiting: bool = False  # the registration left the queue meanwhile: skip it
+
+
+class AllocationRepository(Protocol):
+    def day(self, office_id: str, day: date) -> DayCounter:
+        """The day's counter and capacity override, read consistently."""
+
+    def set_capacity(self, office_id: str, day: date, slots: int) -> None:
+        """Override the date's capacity; 0 closes the day."""
+
+    def waiting(self, office_id: str, after: str | None, limit: int) -> list[Registration]:
+        """Up to `limit` waiting registrations in queue order, after the queue key `after`."""
+
+    def invite(
+        self,
+        invitation: Invitation,
+        counter: DayCounter,
+        *,
+        capacity: int,
+        appointment: Appointment,
+        invited_at: str,
+        lease_until: int,
+        erase_after: int,
+    ) -> InviteOutcome:
+        """One transaction: the day's counter from `counter.given` to `invitation.seq` while
+        below `capacity`, the registration waiting -> invited, and the invitation recorded
+        with its mail pending and claimed by `invitation.run_id` until `lease_until`."""
+
+    def invitations(self, office_id: str, day: date) -> list[Invitation]:
+        """The day's invitations in order, read consistently."""
+
+    def registration(self, registration_id: str) -> Registration | None:
+        """The registration without its documents, read consistently."""
+
+    def claim_mail(
+        self, invitation: Invitation, kind: MailKind, claim_id: str, now: int, lease_until: int
+    ) -> bool:
+        """Take an open mail whose last claim has lapsed; False when someone else holds it."""
+
+    def settle_mail(
+        self, invitation: Invitation, kind: MailKind, claim_id: str, status: MailStatus, now: int
+    ) -> bool:
+        """Record the outcome of a claimed mail; False when the claim was lost."""
+
+    def record_run(self, run: AllocationRun, erase_after: int) -> None: ...
+
+    def runs(self, office_id: str, day: date) -> list[AllocationRun]: ...
+
+    def mark_no_show(
+        self,
+        invitation: Invitation,
+        registration: Registration,
+        *,
+        no_show_at: str,
+        erase_after: int,
+        claim_id: str,
+        lease_until: int,
+    ) -> bool:
+        """invited -> no_show, releasing the person's active slot, with the no-show mail
+        pending and claimed by `claim_id`; False when the registration was no longer invited."""
+
+    def close_invitation(self, invitation: Invitation, outcome: str) -> None:
+        """Note how an invitation ended that the end of the day need not touch."""

@@ -29,8 +29,9 @@ from chalicelib.domain.tokens import (
     token_matches,
 )
 from chalicelib.mail import render
-from chalicelib.observability import log
+from chalicelib.observability import log, record_document_settled, record_registration_created
 from chalicelib.services.ports import (
+    REGISTRATION_ID_TAG,
     DocumentStore,
     Mailer,
     MailMessage,
@@ -145,11 +146,12 @@ class ApplicantService:
                 "again in a few minutes."
             ) from exc
         log().info("registration_created", registration_id=registration.registration_id)
+        record_registration_created()
         return registration
 
     def _registration_mail(self, registration: Registration, token: str) -> MailMessage:
         link = f"{self._web_base_url}/status.html#id={registration.registration_id}&token={token}"
-        return render(
+        message = render(
             "registration",
             registration.language,
             registration.email,
@@ -161,6 +163,7 @@ class ApplicantService:
                 "office_name": self._office.name,
             },
         )
+        return replace(message, tags={REGISTRATION_ID_TAG: registration.registration_id})
 
     # -- access -----------------------------------------------------------------------------
 
@@ -279,6 +282,8 @@ class ApplicantService:
                 outcome=status.value,
                 reason=reason.value if reason else None,
             )
+            if status in (DocumentStatus.VERIFIED, DocumentStatus.REJECTED):
+                record_document_settled(verified=status is DocumentStatus.VERIFIED)
             return replace(document, status=status, object_key=object_key, rejection_reason=reason)
         return document
 

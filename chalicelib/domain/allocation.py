@@ -1,0 +1,108 @@
+"""A day's appointments: its capacity, the invitations given, their mails, and run records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from chalicelib.domain.schedule import is_workday
+
+
+class MailStatus(StrEnum):
+    """The outbox state of one mail: recorded with the appointment, then sent."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # tried, to be tried again by the next pass
+    SKIPPED = "skipped"  # no longer needed: the registration left `invited` before it went out
+
+    @property
+    def is_open(self) -> bool:
+        return self in (MailStatus.PENDING, MailStatus.FAILED)
+
+
+class MailKind(StrEnum):
+    INVITATION = "invitation"
+    NO_SHOW = "no_show"
+
+
+def day_slots(day: date, default_slots: Mapping[int, int], override: int | None) -> int:
+    """The day's capacity: the date's override when staff set one (0 closes the day),
+    else the weekday's default; no appointments on weekends and public holidays."""
+    if override is not None:
+        return max(override, 0)
+    if not is_workday(day):
+        return 0
+    return default_slots.get(day.weekday(), 0)
+
+
+@dataclass(frozen=True)
+class DayCounter:
+    """The stored state of a day: appointments given so far and the optional override."""
+
+    day: date
+    given: int = 0
+    slots_override: int | None = None
+
+
+@dataclass(frozen=True)
+class DayCapacity:
+    day: date
+    slots: int
+    given: int
+
+    @property
+    def left(self) -> int:
+        return max(self.slots - self.given, 0)
+
+    @property
+    def closed(self) -> bool:
+        return self.slots == 0
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One appointment given: the staff's day list and the outbox of its mails."""
+
+    office_id: str
+    day: date
+    seq: int
+    registration_id: str
+    window_start: str
+    window_end: str
+    queue_key: str
+    run_id: str
+    mail_status: MailStatus = MailStatus.PENDING
+    mail_attempts: int = 0
+    outcome: str | None = None  # set once the day is closed: no_show, served, rejected, …
+    no_show_mail_status: MailStatus | None = None
+
+    def mail_status_of(self, kind: MailKind) -> MailStatus | None:
+        return self.mail_status if kind is MailKind.INVITATION else self.no_show_mail_status
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """Why a registration got its place: its number of the day and its queue key."""
+
+    seq: int
+    registration_id: str
+    queue_key: str
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    """What one run did, kept so staff can see why A came before B."""
+
+    run_id: str
+    office_id: str
+    day: date
+    trigger: str  # schedule | manual
+    started_at: str  # UTC
+    local_time: str  # Europe/Berlin, with offset
+    capacity: int
+    given_before: int
+    given_after: int
+    invitations: list[RunEntry] = field(default_factory=list)

@@ -1,0 +1,78 @@
+"""Run today's allocation now against the local emulation: `python -m infra.allocate`.
+
+Talks to whatever AWS_ENDPOINT_URL points to (the local stack's moto server by default) with
+the `local` stage's settings, gives today's remaining appointments and mails them, and prints a
+summary of ids and counts. `--end-of-day` closes a day instead (no-shows and their mails);
+`--slots N` first sets the date's capacity (e.g. to allocate locally on a weekend).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from chalicelib import bootstrap
+from chalicelib.domain.calendar import office_today
+from chalicelib.domain.errors import DomainError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def local_environment(stage: str = "local") -> dict[str, str]:
+    """The stage's variables from .chalice/config.json, for those not already set."""
+    config = json.loads((REPO_ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    variables: dict[str, str] = dict(config.get("environment_variables", {}))
+    variables.update(config["stages"][stage].get("environment_variables", {}))
+    variables.setdefault("AWS_ENDPOINT_URL", DEFAULT_ENDPOINT)
+    variables.setdefault("AWS_DEFAULT_REGION", "eu-central-1")
+    return variables
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.allocate", description=__doc__)
+    parser.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        help="the office-local date (YYYY-MM-DD); allocation gives today's appointments only",
+    )
+    parser.add_argument("--end-of-day", action="store_true", help="close the day instead")
+    parser.add_argument("--slots", type=int, help="set the date's capacity first (0 closes)")
+    args = parser.parse_args(argv)
+
+    for name, value in local_environment().items():
+        os.environ.setdefault(name, value)
+    if os.environ["AWS_ENDPOINT_URL"]:
+        # The emulation takes any key; a developer's real credentials must never reach it.
+        os.environ.update(DUMMY_CREDENTIALS)
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+
+    services = bootstrap.container()
+    now = services.clock()
+    day = args.date or office_today(now)
+    print(f"endpoint {os.environ['AWS_ENDPOINT_URL']}, date {day.isoformat()}", file=sys.stderr)
+    try:
+        if args.slots is not None:
+            capacity = services.allocation.set_capacity(day, args.slots)
+            print(f"capacity of {day.isoformat()}: {capacity.slots}", file=sys.stderr)
+        if args.end_of_day:
+            print(json.dumps(services.allocation.end_day(day, now).as_dict()))
+        elif day == office_today(now):
+            print(json.dumps(services.allocation.allocate_day(now, trigger="manual").as_dict()))
+        elif args.slots is None:
+            parser.error("allocation gives today's appointments only; leave out --date")
+    except DomainError as error:
+        print(f"refused: {error.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The local stand-ins: the scheduler's due runs, and `python -m infra.allocate`."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+import boto3
+import pytest
+from chalice.app import Cron
+from moto.server import ThreadedMotoServer
+
+from chalicelib import bootstrap
+from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
+from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
+from chalicelib.domain.calendar import office_today
+from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY
+from infra import allocate
+from infra.local_scheduler import app_schedules, due_runs, fires_at
+from infra.table import create_table
+from tests.allocation.conftest import OFFICE, Queue
+from tests.conftest import REGION, TEST_ENV
+
+
+def at(iso: str) -> datetime:
+    return datetime.fromisoformat(iso)
+
+
+def test_the_app_schedules_are_the_three_rules() -> None:
+    assert app_schedules() == {
+        "allocate_morning": ALLOCATION_MON_TUE_WED_FRI,
+        "allocate_thursday": ALLOCATION_THU,
+        "end_of_day": END_OF_DAY,
+    }
+
+
+def test_due_runs_lists_every_firing_in_between_as_eventbridge_would() -> None:
+    runs = due_runs(at("2026-03-26T00:00:00+00:00"), at("2026-03-30T23:59:00+00:00"))
+
+    assert [(r.function_name, r.time.isoformat()) for r in runs] == [
+        ("allocate_thursday", "2026-03-26T08:15:00+00:00"),
+        ("allocate_thursday", "2026-03-26T09:15:00+00:00"),
+        ("end_of_day", "2026-03-26T20:30:00+00:00"),
+        ("allocate_morning", "2026-03-27T05:45:00+00:00"),
+        ("allocate_morning", "2026-03-27T06:45:00+00:00"),
+        ("end_of_day", "2026-03-27T20:30:00+00:00"),
+        ("end_of_day", "2026-03-28T20:30:00+00:00"),
+        ("end_of_day", "2026-03-29T20:30:00+00:00"),
+        ("allocate_morning", "2026-03-30T05:45:00+00:00"),
+        ("allocate_morning", "2026-03-30T06:45:00+00:00"),
+        ("end_of_day", "2026-03-30T20:30:00+00:00"),
+    ]
+    event = runs[0].event()
+    assert event["time"] == "2026-03-26T08:15:00Z"
+    assert event["detail-type"] == "Scheduled Event"
+
+
+def test_due_runs_excludes_previous_and_includes_now() -> None:
+    run = at("2026-11-24T06:45:00+00:00")
+    tick = at("2026-11-24T06:45:30+00:00")
+
+    assert [r.time for r in due_runs(at("2026-11-24T06:44:30+00:00"), tick)] == [run]
+    assert due_runs(tick, at("2026-11-24T06:46:00+00:00")) == []
+    assert due_runs(at("2026-11-24T06:30:00+00:00"), at("2026-11-24T06:44:59+00:00")) == []
+
+
+def test_the_scheduler_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        due_runs(datetime(2026, 11, 24), datetime(2026, 11, 25))
+    with pytest.raises(ValueError, match="unsupported"):
+        fires_at(Cron("0/5", "*", "*", "*", "?", "*"), at("2026-11-24T06:45:00+00:00"))
+
+
+# -- python -m infra.allocate -----------------------------------------------------------------
+
+
+@pytest.fixture
+def emulation(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server on a free port, as the local stack runs it; its endpoint."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    table = f"cli-{port}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("TABLE_NAME", table)
+    create_table(boto3.client("dynamodb", region_name=REGION), table)
+    boto3.client("ses", region_name=REGION).verify_email_identity(
+        EmailAddress=TEST_ENV["MAIL_SENDER"]
+    )
+    bootstrap.reset()
+    yield table
+    bootstrap.reset()
+    server.stop()
+
+
+def test_allocate_runs_todays_allocation_against_the_emulation(
+    emulation: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ddb: Any = boto3.client("dynamodb", region_name=REGION)
+    queue = Queue(DynamoRegistrationRepository(ddb, emulation), prefix="cli")
+    queue.fill(3)
+
+    # Today may be a weekend or a holiday: open it with two slots, then allocate.
+    assert allocate.main(["--slots", "2"]) == 0
+
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # after the logs
+    assert (summary["verdict"], summary["capacity"], summary["invited"]) == ("run", 2, 2)
+    assert summary["mails_sent"] == 2
+    today = office_today(datetime.now(UTC))
+    days = DynamoAllocationRepository(ddb, emulation)
+    assert [i.registration_id for i in days.invitations(OFFICE, today)] == [
+        r.registration_id for r in queue.in_order()[:2]
+    ]
+    for value in ("cli0@example.org", "Family0", "Given"):
+        assert value not in json.dumps(summary)
+
+
+def test_allocate_gives_only_todays_appointments(emulation: str) -> None:
+    with pytest.raises(SystemExit):
+        allocate.main(["--date", date(2020, 1, 6).isoformat()])
