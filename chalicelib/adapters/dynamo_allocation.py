@@ -375,6 +375,72 @@ class DynamoAllocationRepository:
             return False
         return True
 
+    def record_check_in(
+        self,
+        invitation: Invitation,
+        registration: Registration,
+        *,
+        status: Status,
+        reason: str | None,
+        checked_in_at: str,
+        checked_in_by: str,
+        erase_after: int,
+    ) -> bool:
+        pk = day_pk(invitation.office_id, invitation.day)
+        named = {
+            "new": status.value,
+            "invited": Status.INVITED.value,
+            "at": checked_in_at,
+            "by": checked_in_by,
+            "erase": erase_after,
+            "date": invitation.day.isoformat(),
+        }
+        update = "SET #status = :new, checked_in_at = :at, checked_in_by = :by, expires_at = :erase"
+        if reason:
+            update += ", rejection_reason = :reason"
+            named["reason"] = reason
+        items = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": serialize(
+                        {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
+                    ),
+                    "UpdateExpression": update,
+                    "ConditionExpression": "#status = :invited AND appointment_date = :date",
+                    "ExpressionAttributeNames": _names("status"),
+                    "ExpressionAttributeValues": values(**named),
+                }
+            },
+            release_lock(self._table, registration),
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": serialize({"PK": pk, "SK": _invitation_key(invitation)}),
+                    "UpdateExpression": "SET #outcome = :outcome",
+                    "ConditionExpression": _OPEN_INVITATION,
+                    "ExpressionAttributeNames": _names("outcome"),
+                    "ExpressionAttributeValues": values(outcome=status.value),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": serialize({"PK": pk, "SK": DAY_SK}),
+                    "UpdateExpression": "ADD #tally :one",
+                    "ExpressionAttributeNames": {"#tally": status.value},
+                    "ExpressionAttributeValues": values(one=1),
+                }
+            },
+        ]
+        try:
+            self._call("transact_write_items", TransactItems=items)
+        except TransactionCancelled as cancelled:
+            if not any(cancelled.failed_conditions):
+                raise
+            return False
+        return True
+
     def close_invitation(self, invitation: Invitation, outcome: str) -> None:
         self._conditional_update(
             invitation,

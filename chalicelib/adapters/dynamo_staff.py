@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamodb import (
     values,
 )
 from chalicelib.domain.errors import FieldError, ValidationFailed
-from chalicelib.services.ports import AuditEntry, QueuePage
+from chalicelib.services.ports import AuditEntry, DayTally, QueuePage
 
 
 def audit_pk(office_id: str, day: date) -> str:
@@ -45,6 +45,34 @@ class DynamoStaffQueries:
         last = page.get("LastEvaluatedKey")
         next_cursor = _encode_cursor(offset + len(registrations), last) if last else None
         return QueuePage(registrations, offset + 1, next_cursor)
+
+    def day_tallies(self, office_id: str, days: list[date]) -> list[DayTally]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(days), 100):
+            keys = [
+                serialize({"PK": f"DAY#{office_id}#{d.isoformat()}", "SK": "DAY"})
+                for d in days[start : start + 100]
+            ]
+            request: dict[str, Any] = {self._repo.table_name: {"Keys": keys}}
+            while request:
+                answer = self._repo.call("batch_get_item", RequestItems=request)
+                for raw in answer.get("Responses", {}).get(self._repo.table_name, []):
+                    item = deserialize(raw)
+                    found[str(item["PK"])] = item
+                request = answer.get("UnprocessedKeys") or {}
+        tallies = []
+        for d in days:
+            item = found.get(f"DAY#{office_id}#{d.isoformat()}", {})
+            tallies.append(
+                DayTally(
+                    day=d,
+                    appointments=int(item.get("given", 0)),
+                    served=int(item.get("served", 0)),
+                    rejected=int(item.get("rejected", 0)),
+                    no_shows=int(item.get("no_shows", 0)),
+                )
+            )
+        return tallies
 
     def count_queue_between(self, office_id: str, low: str | None, high: str | None) -> int:
         """Waiting registrations whose queue key lies in [low, high)."""

@@ -490,6 +490,13 @@ def registration_from_item(item: Mapping[str, Any]) -> Registration:
         queued_at=item.get("queued_at"),
         document_count=int(item.get("document_count", 0)),
         appointment=appointment,
+        mail_undeliverable_reason=(
+            str(item.get("mail_undeliverable_reason") or "undeliverable")
+            if item.get("mail_undeliverable")
+            else None
+        ),
+        checked_in_at=item.get("checked_in_at"),
+        rejection_reason=item.get("rejection_reason"),
     )
 
 

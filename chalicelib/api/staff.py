@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.applicant import appointment_view
-from chalicelib.api.http import json_response
+from chalicelib.api.http import json_response, parse_body
 from chalicelib.api.staff_auth import staff_route
 from chalicelib.api.staff_schemas import (
+    AllocationRequest,
+    AppointmentItem,
+    AppointmentList,
     AuditItem,
     AuditList,
+    CapacityDay,
+    CapacityList,
+    CapacityRequest,
+    CheckInRequest,
+    CheckInResult,
+    DayStats,
     QueueByExpiry,
     QueueItem,
     QueueList,
@@ -20,6 +29,7 @@ from chalicelib.api.staff_schemas import (
     mask_document_number,
 )
 from chalicelib.bootstrap import container
+from chalicelib.domain.allocation import DayCapacity
 from chalicelib.domain.calendar import office_today
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.domain.staff import StaffGroup, StaffIdentity
@@ -100,6 +110,9 @@ def registration_record(staff: StaffIdentity, registration_id: str) -> Response:
         email_confirmed_at=r.email_confirmed_at,
         queued_at=r.queued_at,
         appointment=appointment_view(r.appointment),
+        checked_in_at=r.checked_in_at,
+        rejection_reason=r.rejection_reason,
+        mail_undeliverable=r.mail_undeliverable_reason,
         documents=[
             StaffDocument(
                 document_id=d.document.document_id,
@@ -144,7 +157,18 @@ def audit_trail(staff: StaffIdentity) -> Response:
 @staff_route(staff_routes, "/staff/stats", methods=["GET"])
 def stats(staff: StaffIdentity) -> Response:
     c = container()
-    bands = c.staff.queue_bands(c.clock())
+    now = c.clock()
+    bands = c.staff.queue_bands(now)
+    days = [
+        DayStats(
+            date=t.day,
+            appointments=t.appointments,
+            served=t.served,
+            rejected=t.rejected,
+            no_shows=t.no_shows,
+        ).model_dump(mode="json")
+        for t in c.staff.recent_days(now)
+    ]
     return json_response(
         {
             "counts_by_status": c.staff.status_counts(),
@@ -153,5 +177,118 @@ def stats(staff: StaffIdentity) -> Response:
                 within_2_days=bands.within_2_days,
                 within_7_days=bands.within_7_days,
             ).model_dump(),
+            "days": days,
         }
+    )
+
+
+@staff_route(staff_routes, "/staff/appointments", methods=["GET"])
+def appointments(staff: StaffIdentity) -> Response:
+    c = container()
+    day = query_date() or office_today(c.clock())
+    items = []
+    for invitation, r in c.allocation.day_list(day):
+        items.append(
+            AppointmentItem(
+                registration_id=invitation.registration_id,
+                seq=invitation.seq,
+                window_start=invitation.window_start,
+                window_end=invitation.window_end,
+                family_name=r.family_name if r else None,
+                given_names=r.given_names if r else None,
+                title_type=r.title_type if r else None,
+                title_number=mask_document_number(r.title_number) if r else None,
+                status=r.status if r else None,
+                check_in=invitation.outcome or "open",
+                mail_status=invitation.mail_status.value,
+                mail_undeliverable=bool(r and r.mail_undeliverable_reason),
+            )
+        )
+    c.staff.audit(staff, "day_list_read", c.clock(), detail=day.isoformat())
+    return json_response(AppointmentList(date=day, items=items))
+
+
+@staff_route(staff_routes, "/staff/registrations/{registration_id}/check-in", methods=["POST"])
+def check_in(staff: StaffIdentity, registration_id: str) -> Response:
+    body = parse_body(staff_routes.current_request, CheckInRequest)
+    c = container()
+    now = c.clock()
+    registration = c.allocation.check_in(
+        registration_id,
+        data_correct=body.outcome == "data_correct",
+        reason=body.reason,
+        staff=staff.username,
+        now=now,
+    )
+    c.staff.audit(staff, "check_in", now, registration_id=registration_id, detail=body.outcome)
+    return json_response(CheckInResult(registration_id=registration_id, status=registration.status))
+
+
+@staff_route(staff_routes, "/staff/registrations/{registration_id}/no-show", methods=["POST"])
+def no_show(staff: StaffIdentity, registration_id: str) -> Response:
+    c = container()
+    now = c.clock()
+    registration = c.allocation.no_show_now(registration_id, now)
+    c.staff.audit(staff, "no_show", now, registration_id=registration_id)
+    return json_response(CheckInResult(registration_id=registration_id, status=registration.status))
+
+
+MAX_CAPACITY_DAYS = 62
+
+
+@staff_route(staff_routes, "/staff/capacity", methods=["GET"])
+def capacity(staff: StaffIdentity) -> Response:
+    c = container()
+    start = query_date("from") or office_today(c.clock())
+    end = query_date("to") or start + timedelta(days=13)
+    if end < start or (end - start).days >= MAX_CAPACITY_DAYS:
+        raise ValidationFailed(
+            f"to must be on or after from, and the range at most {MAX_CAPACITY_DAYS} days.",
+            errors=[FieldError("to", f"must be within {MAX_CAPACITY_DAYS} days after from")],
+        )
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    return json_response(
+        CapacityList(items=[_capacity_day(c.allocation.capacity(d)) for d in days])
+    )
+
+
+@staff_route(staff_routes, "/staff/capacity/{day}", StaffGroup.ADMIN, methods=["PUT"])
+def set_capacity(staff: StaffIdentity, day: str) -> Response:
+    body = parse_body(staff_routes.current_request, CapacityRequest)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        raise ValidationFailed(
+            "The date must be YYYY-MM-DD.", errors=[FieldError("date", "must be YYYY-MM-DD")]
+        ) from None
+    c = container()
+    now = c.clock()
+    if when < office_today(now):
+        raise ValidationFailed(
+            "A past day's capacity cannot be changed.",
+            errors=[FieldError("date", "must be today or later")],
+        )
+    result = c.allocation.set_capacity(when, body.slots)
+    c.staff.audit(staff, "capacity_set", now, detail=f"{when.isoformat()}={body.slots}")
+    return json_response(_capacity_day(result))
+
+
+@staff_route(staff_routes, "/staff/allocations", StaffGroup.ADMIN, methods=["POST"])
+def allocate_now(staff: StaffIdentity) -> Response:
+    body = parse_body(staff_routes.current_request, AllocationRequest)
+    c = container()
+    now = c.clock()
+    if body.date != office_today(now):
+        raise ValidationFailed(
+            "Allocation can only be run for today.",
+            errors=[FieldError("date", f"must be today ({office_today(now).isoformat()})")],
+        )
+    summary = c.allocation.allocate_day(now, trigger="manual")
+    c.staff.audit(staff, "allocation_run", now, detail=summary.run_id)
+    return json_response(summary.as_dict())
+
+
+def _capacity_day(day: DayCapacity) -> CapacityDay:
+    return CapacityDay(
+        date=day.day, slots=day.slots, given=day.given, left=day.left, closed=day.closed
     )

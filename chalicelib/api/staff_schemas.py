@@ -48,6 +48,53 @@ class StaffDocument(BaseModel):
     download_url: str | None = Field(description="Short-lived; saved as an attachment.")
 
 
+class AppointmentItem(BaseModel):
+    registration_id: str
+    seq: int = Field(description="The appointment's number of the day (queue order).")
+    window_start: str
+    window_end: str
+    family_name: str | None = Field(description="None once the registration was erased.")
+    given_names: str | None
+    title_type: TitleType | None
+    title_number: str | None = Field(description="Masked: only the last three characters.")
+    status: Status | None
+    check_in: str | None = Field(description="served, rejected, no_show, withdrawn, or open")
+    mail_status: str
+    mail_undeliverable: bool
+
+
+class AppointmentList(BaseModel):
+    date: date
+    items: list[AppointmentItem]
+    next_cursor: None = None
+
+
+class CapacityDay(BaseModel):
+    date: date
+    slots: int
+    given: int
+    left: int
+    closed: bool
+
+
+class CapacityList(BaseModel):
+    items: list[CapacityDay]
+    next_cursor: None = None
+
+
+class CheckInResult(BaseModel):
+    registration_id: str
+    status: Status
+
+
+class DayStats(BaseModel):
+    date: date
+    appointments: int
+    served: int
+    rejected: int
+    no_shows: int
+
+
 class StaffRecord(BaseModel):
     registration_id: str
     status: Status
@@ -64,6 +111,11 @@ class StaffRecord(BaseModel):
     email_confirmed_at: str | None
     queued_at: str | None
     appointment: AppointmentView | None
+    checked_in_at: str | None
+    rejection_reason: str | None
+    mail_undeliverable: str | None = Field(
+        description="Why mail to the applicant bounced or was refused; None when it arrives."
+    )
     documents: list[StaffDocument]
 
 

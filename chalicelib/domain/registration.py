@@ -89,6 +89,10 @@ class Registration:
     document_count: int = 0
     appointment: Appointment | None = None
     documents: list[Document] = field(default_factory=list)
+    # Set when SES reported a bounce or complaint: staff should not count on mail reaching them.
+    mail_undeliverable_reason: str | None = None
+    checked_in_at: str | None = None
+    rejection_reason: str | None = None
 
     @property
     def queue_key(self) -> str | None:

@@ -28,7 +28,13 @@ from chalicelib.domain.allocation import (
     day_slots,
 )
 from chalicelib.domain.calendar import OFFICE_TZ, office_today, utc_timestamp
-from chalicelib.domain.errors import FieldError, InvalidState, ServiceUnavailable, ValidationFailed
+from chalicelib.domain.errors import (
+    FieldError,
+    InvalidState,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from chalicelib.domain.office import office
 from chalicelib.domain.registration import Appointment, Registration, Status
 from chalicelib.domain.schedule import (
@@ -39,7 +45,7 @@ from chalicelib.domain.schedule import (
     is_workday,
     judge_scheduled_run,
 )
-from chalicelib.domain.tokens import new_id
+from chalicelib.domain.tokens import is_well_formed_id, new_id
 from chalicelib.mail import render, template_language
 from chalicelib.observability import (
     log,
@@ -388,6 +394,85 @@ class AllocationService:
             ):
                 self._retry(invitation, MailKind.NO_SHOW, now, run_id, tally)
         return no_shows
+
+    # -- the front desk ---------------------------------------------------------------------
+
+    def day_list(self, day: date) -> list[tuple[Invitation, Registration | None]]:
+        """The day's invitations in arrival order, each with its registration (None once
+        erased)."""
+        return [
+            (invitation, self._repo.registration(invitation.registration_id))
+            for invitation in self._repo.invitations(self._office.office_id, day)
+        ]
+
+    def check_in(
+        self,
+        registration_id: str,
+        *,
+        data_correct: bool,
+        reason: str | None,
+        staff: str,
+        now: datetime,
+    ) -> Registration:
+        """The on-site check of today's invitation: correct data -> served, else rejected."""
+        if not data_correct and not (reason and reason.strip()):
+            raise ValidationFailed(
+                "A rejection needs a reason.",
+                errors=[FieldError("reason", "is required when the data is incorrect")],
+            )
+        invitation, registration = self._todays_invitation(registration_id, now)
+        status = Status.SERVED if data_correct else Status.REJECTED
+        if not self._repo.record_check_in(
+            invitation,
+            registration,
+            status=status,
+            reason=None if data_correct else (reason or "").strip(),
+            checked_in_at=utc_timestamp(now),
+            checked_in_by=staff,
+            erase_after=_epoch(now + self._retention),
+        ):
+            raise InvalidState("This invitation was already checked in or closed.")
+        log().info("checked_in", registration_id=registration_id, outcome=status.value)
+        return replace(registration, status=status)
+
+    def no_show_now(self, registration_id: str, now: datetime) -> Registration:
+        """Staff mark today's invitation as missed; the applicant is told to register again."""
+        invitation, registration = self._todays_invitation(registration_id, now)
+        run_id = new_id()
+        if not self._repo.mark_no_show(
+            invitation,
+            registration,
+            no_show_at=utc_timestamp(now),
+            erase_after=_epoch(now + self._retention),
+            claim_id=run_id,
+            lease_until=_epoch(now + LEASE),
+        ):
+            raise InvalidState("This invitation was already checked in or closed.")
+        no_show = replace(registration, status=Status.NO_SHOW)
+        record_no_shows(1)
+        log().info("no_show", registration_id=registration_id, run_id=run_id, by="staff")
+        self._send_claimed(
+            invitation, MailKind.NO_SHOW, no_show, claim=run_id, now=now, tally=_Tally()
+        )
+        return no_show
+
+    def _todays_invitation(
+        self, registration_id: str, now: datetime
+    ) -> tuple[Invitation, Registration]:
+        today = office_today(now)
+        registration = None
+        if is_well_formed_id(registration_id):
+            registration = self._repo.registration(registration_id)
+        if registration is None:
+            raise NotFound("No registration with this id.")
+        if not _is_invited_on(registration, today):
+            raise InvalidState(
+                f"This registration is {registration.status.value}, not invited for today."
+            )
+        for invitation in self._repo.invitations(self._office.office_id, today):
+            if invitation.registration_id == registration_id:
+                return invitation, registration
+        raise InvalidState("No invitation for today was found for this registration.")
 
     # -- the outbox -------------------------------------------------------------------------
 

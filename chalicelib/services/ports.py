@@ -15,7 +15,7 @@ from chalicelib.domain.allocation import (
     MailStatus,
 )
 from chalicelib.domain.documents import ContentType, Document, DocumentStatus, RejectionReason
-from chalicelib.domain.registration import Appointment, Registration
+from chalicelib.domain.registration import Appointment, Registration, Status
 
 
 class RegistrationRepository(Protocol):
@@ -133,7 +133,21 @@ class AuditEntry:
     detail: str | None
 
 
+@dataclass(frozen=True)
+class DayTally:
+    """What a day brought: appointments given, and how they ended."""
+
+    day: date
+    appointments: int = 0
+    served: int = 0
+    rejected: int = 0
+    no_shows: int = 0
+
+
 class StaffQueries(Protocol):
+    def day_tallies(self, office_id: str, days: list[date]) -> list[DayTally]:
+        """One tally per day asked for, in the order asked."""
+
     def queue_page(self, office_id: str, limit: int, cursor: str | None) -> QueuePage:
         """Waiting registrations in queue order; `cursor` continues a previous page."""
 
@@ -219,6 +233,20 @@ class AllocationRepository(Protocol):
     ) -> bool:
         """invited -> no_show, releasing the person's active slot, with the no-show mail
         pending and claimed by `claim_id`; False when the registration was no longer invited."""
+
+    def record_check_in(
+        self,
+        invitation: Invitation,
+        registration: Registration,
+        *,
+        status: Status,
+        reason: str | None,
+        checked_in_at: str,
+        checked_in_by: str,
+        erase_after: int,
+    ) -> bool:
+        """invited -> served or rejected on the appointment's day, releasing the person's
+        active slot and closing the invitation; False when it was no longer open."""
 
     def close_invitation(self, invitation: Invitation, outcome: str) -> None:
         """Note how an invitation ended that the end of the day need not touch."""

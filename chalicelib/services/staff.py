@@ -14,6 +14,7 @@ from chalicelib.domain.tokens import is_well_formed_id, new_id
 from chalicelib.observability import log
 from chalicelib.services.ports import (
     AuditEntry,
+    DayTally,
     DocumentStore,
     QueuePage,
     RegistrationRepository,
@@ -94,6 +95,12 @@ class StaffService:
             within_7_days=self._queries.count_queue_between(
                 self._office_id, key(today + timedelta(days=3)), key(today + timedelta(days=8))
             ),
+        )
+
+    def recent_days(self, now: datetime, days: int = 14) -> list[DayTally]:
+        today = office_today(now)
+        return self._queries.day_tallies(
+            self._office_id, [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
         )
 
     def status_counts(self) -> dict[str, int]:

@@ -29,6 +29,12 @@ STAFF_ROUTES: list[tuple[str, str, Any, str]] = [
     ("GET", f"/staff/registrations/{ID}", None, STAFF),
     ("GET", "/staff/audit", None, ADMIN_ONLY),
     ("GET", "/staff/stats", None, STAFF),
+    ("GET", "/staff/appointments", None, STAFF),
+    ("POST", f"/staff/registrations/{ID}/check-in", {"outcome": "data_correct"}, STAFF),
+    ("POST", f"/staff/registrations/{ID}/no-show", None, STAFF),
+    ("GET", "/staff/capacity", None, STAFF),
+    ("PUT", "/staff/capacity/2026-11-24", {"slots": 5}, ADMIN_ONLY),
+    ("POST", "/staff/allocations", {"date": "2026-11-24"}, ADMIN_ONLY),
 ]
 
 
@@ -91,7 +97,7 @@ def test_every_staff_route_is_in_the_matrix() -> None:
         if method != "OPTIONS"
     }
     listed = {(m, p.replace(ID, "{registration_id}")) for m, p, _, _ in STAFF_ROUTES}
-    listed = {(m, p.replace("2026-11-24", "{date}")) for m, p in listed}
+    listed = {(m, p.replace("2026-11-24", "{day}")) for m, p in listed}
     assert routed == listed
 
 
