@@ -317,63 +317,18 @@ class DynamoAllocationRepository:
         claim_id: str,
         lease_until: int,
     ) -> bool:
-        pk = day_pk(invitation.office_id, invitation.day)
-        items = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": serialize(
-                        {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
-                    ),
-                    "UpdateExpression": (
-                        "SET #status = :no_show, no_show_at = :at, expires_at = :erase"
-                    ),
-                    "ConditionExpression": "#status = :invited AND appointment_date = :date",
-                    "ExpressionAttributeNames": _names("status"),
-                    "ExpressionAttributeValues": values(
-                        no_show=Status.NO_SHOW.value,
-                        invited=Status.INVITED.value,
-                        at=no_show_at,
-                        erase=erase_after,
-                        date=invitation.day.isoformat(),
-                    ),
-                }
+        return self._end_appointment(
+            invitation,
+            registration,
+            status=Status.NO_SHOW,
+            registration_sets={"no_show_at": no_show_at, "expires_at": erase_after},
+            invitation_sets={
+                "no_show_mail_status": MailStatus.PENDING.value,
+                "no_show_mail_claim": claim_id,
+                "no_show_mail_lease_until": lease_until,
             },
-            release_lock(self._table, registration),
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": serialize({"PK": pk, "SK": _invitation_key(invitation)}),
-                    "UpdateExpression": (
-                        "SET #outcome = :no_show, no_show_mail_status = :pending, "
-                        "no_show_mail_claim = :claim, no_show_mail_lease_until = :lease"
-                    ),
-                    "ConditionExpression": _OPEN_INVITATION,
-                    "ExpressionAttributeNames": _names("outcome"),
-                    "ExpressionAttributeValues": values(
-                        no_show=Status.NO_SHOW.value,
-                        pending=MailStatus.PENDING.value,
-                        claim=claim_id,
-                        lease=lease_until,
-                    ),
-                }
-            },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": serialize({"PK": pk, "SK": DAY_SK}),
-                    "UpdateExpression": "ADD no_shows :one",
-                    "ExpressionAttributeValues": values(one=1),
-                }
-            },
-        ]
-        try:
-            self._call("transact_write_items", TransactItems=items)
-        except TransactionCancelled as cancelled:
-            if not any(cancelled.failed_conditions):
-                raise
-            return False
-        return True
+            tally="no_shows",
+        )
 
     def record_check_in(
         self,
@@ -386,19 +341,36 @@ class DynamoAllocationRepository:
         checked_in_by: str,
         erase_after: int,
     ) -> bool:
-        pk = day_pk(invitation.office_id, invitation.day)
-        named = {
-            "new": status.value,
-            "invited": Status.INVITED.value,
-            "at": checked_in_at,
-            "by": checked_in_by,
-            "erase": erase_after,
-            "date": invitation.day.isoformat(),
+        sets: dict[str, Any] = {
+            "checked_in_at": checked_in_at,
+            "checked_in_by": checked_in_by,
+            "expires_at": erase_after,
         }
-        update = "SET #status = :new, checked_in_at = :at, checked_in_by = :by, expires_at = :erase"
         if reason:
-            update += ", rejection_reason = :reason"
-            named["reason"] = reason
+            sets["rejection_reason"] = reason
+        return self._end_appointment(
+            invitation,
+            registration,
+            status=status,
+            registration_sets=sets,
+            invitation_sets={},
+            tally=status.value,
+        )
+
+    def _end_appointment(
+        self,
+        invitation: Invitation,
+        registration: Registration,
+        *,
+        status: Status,
+        registration_sets: Mapping[str, Any],
+        invitation_sets: Mapping[str, Any],
+        tally: str,
+    ) -> bool:
+        """One transaction ends an appointment: the registration invited (for that day) ->
+        `status`, the person's active slot released, the invitation closed with `status` as
+        its outcome, and the day's `tally` counted. False when it was no longer open."""
+        pk = day_pk(invitation.office_id, invitation.day)
         items = [
             {
                 "Update": {
@@ -406,10 +378,8 @@ class DynamoAllocationRepository:
                     "Key": serialize(
                         {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
                     ),
-                    "UpdateExpression": update,
+                    **_set_expression({"status": status.value, **registration_sets}),
                     "ConditionExpression": "#status = :invited AND appointment_date = :date",
-                    "ExpressionAttributeNames": _names("status"),
-                    "ExpressionAttributeValues": values(**named),
                 }
             },
             release_lock(self._table, registration),
@@ -417,10 +387,8 @@ class DynamoAllocationRepository:
                 "Update": {
                     "TableName": self._table,
                     "Key": serialize({"PK": pk, "SK": _invitation_key(invitation)}),
-                    "UpdateExpression": "SET #outcome = :outcome",
+                    **_set_expression({"outcome": status.value, **invitation_sets}),
                     "ConditionExpression": _OPEN_INVITATION,
-                    "ExpressionAttributeNames": _names("outcome"),
-                    "ExpressionAttributeValues": values(outcome=status.value),
                 }
             },
             {
@@ -428,11 +396,17 @@ class DynamoAllocationRepository:
                     "TableName": self._table,
                     "Key": serialize({"PK": pk, "SK": DAY_SK}),
                     "UpdateExpression": "ADD #tally :one",
-                    "ExpressionAttributeNames": {"#tally": status.value},
+                    "ExpressionAttributeNames": {"#tally": tally},
                     "ExpressionAttributeValues": values(one=1),
                 }
             },
         ]
+        registration_update, invitation_update = items[0]["Update"], items[2]["Update"]
+        registration_update["ExpressionAttributeNames"]["#status"] = "status"
+        registration_update["ExpressionAttributeValues"].update(
+            values(invited=Status.INVITED.value, date=invitation.day.isoformat())
+        )
+        invitation_update["ExpressionAttributeNames"]["#outcome"] = "outcome"
         try:
             self._call("transact_write_items", TransactItems=items)
         except TransactionCancelled as cancelled:
@@ -486,6 +460,18 @@ class DynamoAllocationRepository:
 
 
 # -- item mapping -----------------------------------------------------------------------------
+
+
+def _set_expression(assignments: Mapping[str, Any]) -> dict[str, Any]:
+    """`SET #a0 = :a0, ...` with its names and values, for any attribute names."""
+    names = {f"#a{i}": name for i, name in enumerate(assignments)}
+    return {
+        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(names))),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values(
+            **{f"a{i}": v for i, v in enumerate(assignments.values())}
+        ),
+    }
 
 
 def _invitation_key(invitation: Invitation) -> str:
