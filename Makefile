@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run allocate token test lint typecheck unit bench verify clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,16 @@ install: $(STAMP)
 ## Start the whole service locally: AWS emulation on 127.0.0.1:5000, API on 127.0.0.1:8000.
 run: $(STAMP)
 	$(PY) -m infra.local_stack
+
+## Today's allocation now, against the running `make run` (ARGS="--slots 5" opens the day first;
+## ARGS=--end-of-day closes it). Prints the run's summary as JSON.
+allocate: $(STAMP)
+	$(PY) -m infra.allocate $(ARGS)
+
+## An access token of a demo user of the running `make run`: make -s token USER=staff (or admin).
+# USER defaults to the shell's login name; only the demo users are meant, staff by default.
+token: $(STAMP)
+	$(PY) -m infra.local_cognito token $(if $(filter staff admin,$(USER)),$(USER),staff) $(ARGS)
 
 ## Lint, type-check and run every test.
 test: lint typecheck
@@ -31,6 +41,18 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
+
+## The benchmark (docs/performance.md): one line per figure, about 10 minutes. ARGS="allocation"
+## (or registration, cold-start, package, load) takes only those; ARGS=--help lists the knobs.
+bench: $(STAMP)
+	$(PY) -m infra.bench $(ARGS)
+
+## Reliability and security (docs/reliability.md): the tests marked `reliability` with the full
+## budget (a few thousand generated requests, 10 to 15 minutes), then their figures into the doc.
+verify: $(STAMP)
+	rm -f var/reliability/figures.json
+	RELIABILITY_BUDGET=full $(PY) -m pytest -m reliability $(ARGS)
+	$(PY) -m tests.reliability.report
 
 # -- the cloud (README.md, "Deploy") --------------------------------------------------------
 .PHONY: package lint-template deploy publish-web

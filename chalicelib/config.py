@@ -27,6 +27,8 @@ DEFAULT_SLOTS = "DEFAULT_SLOTS"
 OPENING_TIMES = "OPENING_TIMES"
 ARRIVAL_WINDOW_MINUTES = "ARRIVAL_WINDOW_MINUTES"
 ARRIVALS_PER_WINDOW = "ARRIVALS_PER_WINDOW"
+ALTCHA_HMAC_KEY = "ALTCHA_HMAC_KEY"
+ALTCHA_MAX_NUMBER = "ALTCHA_MAX_NUMBER"
 
 # Allocation defaults: appointments per weekday (a date's override is set by staff), the
 # opening time the first arrival window starts at (Thursday's run is at 10:15, so the office
@@ -36,6 +38,9 @@ DEFAULT_SLOTS_PER_WEEKDAY = "mon=40,tue=40,wed=40,thu=30,fri=40"
 DEFAULT_OPENING_TIMES = "mon=08:00,tue=08:00,wed=08:00,thu=10:30,fri=08:00"
 DEFAULT_ARRIVAL_WINDOW_MINUTES = 30
 DEFAULT_ARRIVALS_PER_WINDOW = 10
+# The proof of work asked of every registration (ALTCHA): the solver tries up to half the
+# numbers on average; 100 000 SHA-256 hashes take a phone's browser one to two seconds.
+DEFAULT_ALTCHA_MAX_NUMBER = 100_000
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -66,6 +71,9 @@ class Settings:
     )
     arrival_window_minutes: int = DEFAULT_ARRIVAL_WINDOW_MINUTES
     arrivals_per_window: int = DEFAULT_ARRIVALS_PER_WINDOW
+    # Signs the registration challenges; required (from_env), never empty in a built Settings.
+    altcha_hmac_key: bytes = b""
+    altcha_max_number: int = DEFAULT_ALTCHA_MAX_NUMBER
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +94,9 @@ class Settings:
         identity_key = required(IDENTITY_KEY)
         if len(identity_key) < 16:
             raise ConfigurationError(f"{IDENTITY_KEY} must be at least 16 characters")
+        altcha_hmac_key = required(ALTCHA_HMAC_KEY)
+        if len(altcha_hmac_key) < 16:
+            raise ConfigurationError(f"{ALTCHA_HMAC_KEY} must be at least 16 characters")
         return cls(
             table_name=required(TABLE_NAME),
             documents_bucket=required(DOCUMENTS_BUCKET),
@@ -112,6 +123,8 @@ class Settings:
                 env, ARRIVAL_WINDOW_MINUTES, DEFAULT_ARRIVAL_WINDOW_MINUTES
             ),
             arrivals_per_window=_positive(env, ARRIVALS_PER_WINDOW, DEFAULT_ARRIVALS_PER_WINDOW),
+            altcha_hmac_key=altcha_hmac_key.encode("utf-8"),
+            altcha_max_number=_positive(env, ALTCHA_MAX_NUMBER, DEFAULT_ALTCHA_MAX_NUMBER),
         )
 
 

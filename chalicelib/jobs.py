@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Cron
 
-from chalicelib.bootstrap import container
+from chalicelib.bootstrap import container, retention
 from chalicelib.domain.schedule import RunVerdict
 from chalicelib.observability import (
     bind_correlation_id,
@@ -29,6 +29,8 @@ ALLOCATION_MON_TUE_WED_FRI = Cron(45, "5,6", "?", "*", "MON,TUE,WED,FRI", "*")
 ALLOCATION_THU = Cron(15, "8,9", "?", "*", "THU", "*")
 # 20:30 UTC is 21:30 or 22:30 in Stuttgart: after closing, and always the same local date.
 END_OF_DAY = Cron(30, 20, "*", "*", "?", "*")
+# 02:30 UTC, every night: after the evening's end-of-day job has set the day's final statuses.
+PURGE = Cron(30, 2, "*", "*", "?", "*")
 
 
 @scheduled_jobs.schedule(
@@ -53,6 +55,13 @@ def end_of_day(event: CloudWatchEvent) -> dict[str, Any]:
     return services.allocation.end_day_on_schedule(
         scheduled_time(event), services.clock()
     ).as_dict()
+
+
+@scheduled_jobs.schedule(PURGE, name="purge_expired", description="Erasure after retention")
+@publishes_metrics
+def purge_expired(event: CloudWatchEvent) -> dict[str, Any]:
+    bind_correlation_id(event.event_id)
+    return retention().purge(scheduled_time(event)).as_dict()
 
 
 def _allocate(event: CloudWatchEvent) -> dict[str, Any]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.services.ports import MailMessage
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("de", "en", "tr", "ar", "uk")
@@ -17,7 +18,15 @@ FALLBACK_LANGUAGE = "de"
 
 @cache
 def _environment() -> Environment:
-    # Built on first use, not at import: template compilation stays off the cold start.
+    # Built on first use, not at import: Jinja2 and template compilation stay off the cold
+    # start of every function that sends no mail (docs/performance.md).
+    from jinja2 import (  # noqa: PLC0415
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
+
     return Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),

@@ -2,8 +2,10 @@
 
 Talks to whatever AWS_ENDPOINT_URL points to (the local stack's moto server by default) with
 the `local` stage's settings, gives today's remaining appointments and mails them, and prints a
-summary of ids and counts. `--end-of-day` closes a day instead (no-shows and their mails);
-`--slots N` first sets the date's capacity (e.g. to allocate locally on a weekend).
+summary of ids and counts (JSON, the only thing on stdout; the service's logs go to stderr).
+`--end-of-day` closes a day instead (no-shows and their mails; only once the day is over, from
+20:00 office time); `--slots N` first sets the date's capacity (e.g. to allocate locally on a
+weekend). `make allocate ARGS="--slots 5"` runs it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.domain.calendar import office_today
@@ -54,24 +57,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
             os.environ.pop(name, None)
 
+    results = sys.stdout
+    # The service logs to stdout, as in Lambda; here stdout is the summary alone (`| jq`).
+    sys.stdout = sys.stderr
+    try:
+        summary = _run(parser, args)
+    except DomainError as error:
+        print(f"refused: {error.detail}", file=sys.stderr)
+        return 1
+    finally:
+        sys.stdout = results
+    if summary is not None:
+        print(json.dumps(summary), flush=True)
+    return 0
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any] | None:
     services = bootstrap.container()
     now = services.clock()
     day = args.date or office_today(now)
     print(f"endpoint {os.environ['AWS_ENDPOINT_URL']}, date {day.isoformat()}", file=sys.stderr)
-    try:
-        if args.slots is not None:
-            capacity = services.allocation.set_capacity(day, args.slots)
-            print(f"capacity of {day.isoformat()}: {capacity.slots}", file=sys.stderr)
-        if args.end_of_day:
-            print(json.dumps(services.allocation.end_day(day, now).as_dict()))
-        elif day == office_today(now):
-            print(json.dumps(services.allocation.allocate_day(now, trigger="manual").as_dict()))
-        elif args.slots is None:
-            parser.error("allocation gives today's appointments only; leave out --date")
-    except DomainError as error:
-        print(f"refused: {error.detail}", file=sys.stderr)
-        return 1
-    return 0
+    if args.slots is not None:
+        capacity = services.allocation.set_capacity(day, args.slots)
+        print(f"capacity of {day.isoformat()}: {capacity.slots}", file=sys.stderr)
+    if args.end_of_day:
+        return services.allocation.end_day(day, now).as_dict()
+    if day == office_today(now):
+        return services.allocation.allocate_day(now, trigger="manual").as_dict()
+    if args.slots is None:
+        parser.error("allocation gives today's appointments only; leave out --date")
+    return None
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""The service on this machine: moto server, the stage's resources, `chalice local`, an outbox,
-and the applicant web form."""
+"""The service on this machine: moto server, the stage's resources and staff pool, `chalice
+local`, an outbox, the applicant web form, and the schedules (allocation, end of day)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ from urllib.parse import urlsplit
 import boto3
 
 from chalicelib.config import DOCUMENTS_BUCKET, MAIL_SENDER, TABLE_NAME, WEB_BASE_URL
+from chalicelib.domain.calendar import OFFICE_TZ
+from infra import local_cognito
 from infra.chalice_local import OVERRIDES_VARIABLE
+from infra.local_scheduler import DueRun, Invocation, due_runs, run_spec, utc_text
 from infra.table import create_table
 from infra.web_form import FormServer
 
@@ -51,6 +54,10 @@ _DROPPED_VARIABLES = (
 )
 _STOP_TIMEOUT = 10.0
 _OUTBOX_INTERVAL = 0.5
+# How often the schedules look at the clock: EventBridge rules fire to the minute, and a run
+# delivered seconds late still acts (chalicelib/jobs.py judges by the event's time).
+_SCHEDULE_INTERVAL = 15.0
+_SCHEDULED_RUN_TIMEOUT = 300.0
 _LINK = re.compile(r"https?://[^\s<>\"'`]+")
 
 _T = TypeVar("_T")
@@ -335,6 +342,153 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
+# --- the schedules ---------------------------------------------------------------------------
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ScheduleRunner:
+    """The local EventBridge: the app's scheduled functions, invoked when they fall due.
+
+    Every `interval` it looks at the clock and invokes what fell due since its last look
+    (`infra.local_scheduler.due_runs`), in a fresh process with the API's environment
+    (`python -m infra.local_scheduler invoke`), so a function sees what it would see in
+    Lambda: the stage's variables, the overrides, the emulation's endpoint. `tick(previous,
+    now)` is that step for any two instants, which is how tests deliver a Monday 07:45.
+    """
+
+    def __init__(
+        self,
+        environment: Callable[[], Mapping[str, str]],
+        log_path: Path,
+        *,
+        echo: Callable[[str], None] | None = None,
+        interval: float = _SCHEDULE_INTERVAL,
+        clock: Callable[[], datetime] = _utc_now,
+        timeout: float = _SCHEDULED_RUN_TIMEOUT,
+    ) -> None:
+        self._environment = environment
+        self._log_path = log_path
+        self._echo = echo
+        self._interval = interval
+        self._clock = clock
+        self._timeout = timeout
+        self._lock = threading.Lock()  # one tick at a time: runs of a day stay in order
+        self._previous: datetime | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self._log_path
+
+    def start(self) -> None:
+        """Look at the clock every `interval` from now on (nothing before now is caught up)."""
+        self._stopped.clear()
+        self._previous = None
+        self.poll()
+        self._thread = threading.Thread(target=self._run, name="schedules", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+        if self._thread is not None:
+            self._thread.join(timeout=_STOP_TIMEOUT)
+            self._thread = None
+
+    def poll(self) -> list[Invocation]:
+        """One look at the clock: invoke what fell due since the previous look (the first look
+        only starts the count)."""
+        now = self._clock()
+        previous = self._previous or now
+        self._previous = now
+        return self.tick(previous, now)
+
+    def tick(self, previous: datetime, now: datetime) -> list[Invocation]:
+        """Invoke every run due in (previous, now], oldest first, delivered at `now`."""
+        runs = due_runs(previous, now)
+        if not runs:
+            return []
+        with self._lock:
+            invocations = self._invoke(runs, now)
+        if self._echo is not None:
+            for invocation in invocations:
+                self._echo(describe_invocation(invocation, self._log_path))
+        return invocations
+
+    def _invoke(self, runs: Sequence[DueRun], now: datetime) -> list[Invocation]:
+        command = [sys.executable, "-m", "infra.local_scheduler", "invoke", "--now"]
+        command += [utc_text(now), *(run_spec(run) for run in runs)]
+        self._log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._log_path.open("ab") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=REPO_ROOT,
+                env=dict(self._environment()),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,
+            )
+            self._process = process
+            try:
+                output, _ = process.communicate(timeout=self._timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+            finally:
+                self._process = None
+        invocations = [
+            Invocation.from_dict(json.loads(line))
+            for line in output.decode("utf-8", errors="replace").splitlines()
+            if line.startswith("{")
+        ]
+        if len(invocations) != len(runs):
+            raise LocalStackError(
+                f"scheduled runs {', '.join(map(run_spec, runs))} ended with exit code "
+                f"{process.returncode}{_tail(self._log_path)}"
+            )
+        return invocations
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                self.poll()
+            except (OSError, ValueError, subprocess.SubprocessError, LocalStackError) as error:
+                if not self._stopped.is_set():
+                    print(f"schedules: {error}", file=sys.stderr, flush=True)
+
+
+def describe_invocation(invocation: Invocation, log_path: Path) -> str:
+    """One terminal line for a scheduled run: which, for when (office time), what it did."""
+    local = invocation.time.astimezone(OFFICE_TZ).strftime("%a %Y-%m-%d %H:%M")
+    head = f"schedule: {invocation.function_name} for {local} Europe/Berlin:"
+    result = invocation.result or {}
+    if invocation.error is not None:
+        return f"{head} failed: {invocation.error} (log: {log_path})"
+    if "verdict" in result:
+        if result["verdict"] != "run":
+            return f"{head} nothing to do ({result['verdict']})"
+        return (
+            f"{head} {result['invited']} invited, {result['given_after']} of "
+            f"{result['capacity']} given, {result['mails_sent']} mails sent, "
+            f"{result['mails_failed']} failed"
+        )
+    if "acted" in result:
+        if not result["acted"]:
+            return f"{head} nothing to do"
+        return (
+            f"{head} {result['no_shows']} no-shows, {result['mails_sent']} mails sent, "
+            f"{result['mails_failed']} failed"
+        )
+    return f"{head} {json.dumps(result)}"
+
+
 # --- the processes --------------------------------------------------------------------------
 
 
@@ -347,13 +501,16 @@ class _Child:
 
 
 class LocalStack:
-    """moto on `moto_port`, its table, bucket and sender, `chalice local` on `api_port`, the outbox,
-    and (with `web_port`) the web form, configured to this API.
+    """moto on `moto_port`, its table, bucket, sender and staff pool, `chalice local` on
+    `api_port`, the outbox, (with `web_port`) the web form, configured to this API, and the
+    schedules.
 
     `env_overrides` are laid over the stage's variables of .chalice/config.json for the API
-    (they win, see infra/chalice_local.py). With `web_port`, WEB_BASE_URL defaults to the form's
-    address, so mail links open it and CORS allows its origin. Use as a context manager, or
-    start() and stop().
+    (they win, see infra/chalice_local.py); so are the staff pool's ids. With `web_port`,
+    WEB_BASE_URL defaults to the form's address, so mail links open it and CORS allows its
+    origin. With `run_schedules`, the allocation and the end-of-day job run at their times
+    while the stack is up; without, `tick()` runs them for chosen instants. Use as a context
+    manager, or start() and stop().
     """
 
     def __init__(
@@ -370,6 +527,7 @@ class LocalStack:
         echo_mail: bool = True,
         startup_timeout: float = 60.0,
         web_port: int | None = None,
+        run_schedules: bool = True,
     ) -> None:
         self._moto_port = moto_port
         self._api_port = api_port
@@ -390,6 +548,11 @@ class LocalStack:
         self._children: list[_Child] = []
         self._watcher: OutboxWatcher | None = None
         self._form: FormServer | None = None
+        self._staff_pool: local_cognito.LocalPool | None = None
+        self._run_schedules = run_schedules
+        self._schedules = ScheduleRunner(
+            self.api_environment, self._log_dir / "scheduler.log", echo=_echo
+        )
         self._stopping = False
         self._exited = threading.Event()
         self._exit_report: tuple[str, int] | None = None
@@ -430,6 +593,17 @@ class LocalStack:
         return self._log_dir
 
     @property
+    def staff_pool(self) -> local_cognito.LocalPool | None:
+        """The emulated Cognito pool of the staff API, once started."""
+        return self._staff_pool
+
+    def staff_token(self, username: str) -> str:
+        """An access token of a demo user (`staff` or `admin`), as `make token` prints it."""
+        if self._staff_pool is None:
+            raise LocalStackError("the local stack is not running")
+        return local_cognito.access_token(self._staff_pool, username)
+
+    @property
     def pids(self) -> dict[str, int]:
         """Process ids of the children started: "emulation" and "api"."""
         return {child.name: child.process.pid for child in self._children}
@@ -456,9 +630,12 @@ class LocalStack:
             "AWS_EC2_METADATA_DISABLED": "true",
             **DUMMY_CREDENTIALS,
         }
+        pool = self._staff_pool.environment() if self._staff_pool is not None else {}
         environment.update(stack)
+        environment.update(pool)
         environment.update(self._env_overrides)
-        environment[OVERRIDES_VARIABLE] = ",".join(sorted({*stack, *self._env_overrides}))
+        overridden = {*stack, *pool, *self._env_overrides}
+        environment[OVERRIDES_VARIABLE] = ",".join(sorted(overridden))
         environment["PYTHONUNBUFFERED"] = "1"
         return environment
 
@@ -484,6 +661,35 @@ class LocalStack:
             return next((mail for mail in self.outbox_messages() if matches(mail)), None)
 
         return wait_until(found, timeout=timeout, interval=0.2, what="a matching mail")
+
+    # -- the scheduled functions and the allocation command ------------------------------
+
+    def tick(self, previous: datetime, now: datetime) -> list[Invocation]:
+        """Invoke the scheduled functions due in (previous, now], delivered at `now`, against
+        this stack, as its schedules do while it runs (see ScheduleRunner)."""
+        if not self._children:
+            raise LocalStackError("the local stack is not running")
+        return self._schedules.tick(previous, now)
+
+    def run_allocation(self, *arguments: str, timeout: float = 120.0) -> dict[str, Any]:
+        """`python -m infra.allocate ARGUMENTS` (what `make allocate` runs) against this stack,
+        with the API's environment; its summary."""
+        completed = subprocess.run(
+            [sys.executable, "-m", "infra.allocate", *arguments],
+            cwd=REPO_ROOT,
+            env=self.api_environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+        errors = completed.stderr.decode("utf-8", errors="replace")
+        if completed.returncode != 0:
+            raise LocalStackError(
+                f"infra.allocate exited with code {completed.returncode}: {errors[-2000:]}"
+            )
+        summary: dict[str, Any] = json.loads(completed.stdout.decode("utf-8").splitlines()[-1])
+        return summary
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -549,6 +755,8 @@ class LocalStack:
             )
             self._await(api, lambda: accepts_connections(self._api_port))
             self._serve_form()
+            if self._run_schedules:
+                self._schedules.start()
         except BaseException:
             self.stop()
             raise
@@ -556,6 +764,7 @@ class LocalStack:
     def stop(self, timeout: float = _STOP_TIMEOUT) -> None:
         """Stop the API, take the last mails, stop the emulation. Safe to call twice."""
         self._stopping = True
+        self._schedules.stop()
         if self._form is not None:
             self._form.stop()
             self._form = None
@@ -576,6 +785,7 @@ class LocalStack:
             if child.log is not None:
                 child.log.close()
         self._children = []
+        self._staff_pool = None
 
     def wait(self, timeout: float | None = None) -> tuple[str, int] | None:
         """Block until a child stops on its own: (its name, its exit code); None on timeout."""
@@ -591,17 +801,46 @@ class LocalStack:
         form = []
         if self.web_url is not None:
             form = [f"  Web form   {self.web_url}/   (open this in a browser; served from web/)"]
+        staff = []
+        if self._staff_pool is not None:
+            users = " and ".join(sorted(local_cognito.DEMO_USERS))
+            staff = [
+                f"  Staff API  demo users {users} (pool {self._staff_pool.pool_id}); "
+                f"a token: {self.token_command('staff')}",
+                f'             curl -H "Authorization: Bearer $({self.token_command("staff")})" '
+                f"{self.api_url}/staff/queue",
+            ]
+        schedules = "at their times" if self._run_schedules else "only when asked (tick)"
         return "\n".join(
             [
                 f"Notfalltermin runs locally (stage {self._stage}):",
                 *form,
                 f"  API        {self.api_url}   (log: {api_log}; pid {self.pids.get('api')})",
+                *staff,
                 f"  Emulation  {self.endpoint_url}   (moto; log: {log}; "
                 f"pid {self.pids.get('emulation')})",
                 f"  Outbox     {self._outbox_dir}   (each mail is also shown here)",
+                f"  Schedules  allocation 07:45 Mon/Tue/Wed/Fri, 10:15 Thu; end of day 20:30 UTC "
+                f"(Europe/Berlin), {schedules}; log: {self._schedules.log_path}",
+                f"             today's allocation now: {self.allocate_command()}",
                 "Press Ctrl-C to stop.",
             ]
         )
+
+    def token_command(self, username: str) -> str:
+        """How a person gets an access token of a demo user of this stack."""
+        if self._moto_port == DEFAULT_MOTO_PORT:
+            return f"make -s token USER={username}"
+        return (
+            f".venv/bin/python -m infra.local_cognito token {username} "
+            f"--endpoint-url {self.endpoint_url}"
+        )
+
+    def allocate_command(self) -> str:
+        """How a person runs today's allocation against this stack now."""
+        if self._moto_port == DEFAULT_MOTO_PORT:
+            return "make allocate   (ARGS='--slots 5' opens a weekend day first)"
+        return f"AWS_ENDPOINT_URL={self.endpoint_url} .venv/bin/python -m infra.allocate"
 
     # -- internals -------------------------------------------------------------------------
 
@@ -700,6 +939,7 @@ class LocalStack:
         )
         self.client("sesv2").create_email_identity(EmailIdentity=names.mail_sender)
         self.client("ses").verify_email_identity(EmailAddress=names.mail_sender)
+        self._staff_pool = local_cognito.provision(self.endpoint_url)
 
 
 def _end(child: _Child, timeout: float) -> None:

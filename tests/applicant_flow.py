@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from altcha.v1 import solve_challenge
 from chalice.test import Client
 
 from tests.conftest import sent_mails, text_part
@@ -97,9 +99,45 @@ def last_link(to: str) -> tuple[str, str]:
     raise AssertionError(f"no mail to {to}")
 
 
+def solve(challenge: dict[str, Any]) -> str:
+    """The `altcha` payload that solves a challenge of GET /registrations/challenge."""
+    solution = solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
+    )
+    assert solution is not None, "the challenge has no solution within its maxnumber"
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def proof_of_work(client: Client) -> str:
+    """A fresh, solved challenge: what the form puts in `altcha` (good for one registration)."""
+    answer = client.http.get("/registrations/challenge")
+    assert answer.status_code == 200, answer.body
+    return solve(json.loads(answer.body))
+
+
+def http_proof_of_work(api_url: str) -> str:
+    """The same over HTTP, against a running stack."""
+    answer = requests.get(f"{api_url}/registrations/challenge", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return solve(answer.json())
+
+
+def with_proof(client: Client, body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "altcha": proof_of_work(client)}
+
+
 def register(client: Client, **overrides: Any) -> Applicant:
     body = registration_body(**overrides)
-    response = client.http.post("/registrations", headers=JSON, body=json.dumps(body))
+    response = client.http.post(
+        "/registrations", headers=JSON, body=json.dumps(with_proof(client, body))
+    )
     assert response.status_code == 201, response.body
     registration_id, token = last_link(body["email"])
     assert json.loads(response.body)["registration_id"] == registration_id

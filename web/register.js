@@ -172,6 +172,42 @@
     fill(document.getElementById("sent-text"), t("sent.text"), { email: el("strong", { dir: "ltr" }, sentTo) });
   }
 
+  // -- the proof of work ------------------------------------------------------------------
+  // The service asks every registration to solve a fresh challenge (ALTCHA v1): find the
+  // number n, at most maxnumber, whose SHA-256 of salt + n is the challenge. It costs a phone
+  // a second or two, and a robot sending thousands of registrations as many times that.
+
+  function hex(buffer) {
+    return Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function proofOfWork() {
+    const answer = await api("GET", "/registrations/challenge");
+    if (!answer.ok || !answer.data) return { answer };
+    const c = answer.data;
+    const encoder = new TextEncoder();
+    const batch = 500;
+    for (let start = 0; start <= c.maxnumber; start += batch) {
+      const numbers = [];
+      for (let n = start; n < start + batch && n <= c.maxnumber; n++) numbers.push(n);
+      const digests = await Promise.all(
+        numbers.map((n) => crypto.subtle.digest("SHA-256", encoder.encode(c.salt + n)))
+      );
+      const found = digests.findIndex((digest) => hex(digest) === c.challenge);
+      if (found >= 0) {
+        const solution = {
+          algorithm: c.algorithm,
+          challenge: c.challenge,
+          number: numbers[found],
+          salt: c.salt,
+          signature: c.signature,
+        };
+        return { payload: btoa(JSON.stringify(solution)) };
+      }
+    }
+    return { answer: { ok: false, status: 0, data: null } };
+  }
+
   async function submit(event) {
     event.preventDefault();
     refusalDates = null;
@@ -187,6 +223,14 @@
     if (!body.title_number) delete body.title_number;
     button.disabled = true;
     status.textContent = t("register.sending");
+    const proof = await proofOfWork();
+    if (!proof.payload) {
+      button.disabled = false;
+      status.textContent = "";
+      showErrors([{ field: null, text: NFT.generalError(proof.answer) }]);
+      return;
+    }
+    body.altcha = proof.payload;
     const answer = await api("POST", "/registrations", { body });
     button.disabled = false;
     status.textContent = "";

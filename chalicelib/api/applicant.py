@@ -9,6 +9,7 @@ from chalicelib.api.schemas import (
     AppointmentView,
     DocumentRequest,
     DocumentView,
+    ProofOfWorkChallenge,
     RegistrationCreated,
     RegistrationRequest,
     RegistrationView,
@@ -32,12 +33,23 @@ def _token() -> str:
     return token
 
 
+@route(applicant_routes, "/registrations/challenge", methods=["GET"])
+def registration_challenge() -> Response:
+    c = container()
+    challenge = c.proof_of_work.challenge(c.clock())
+    return json_response(ProofOfWorkChallenge.model_validate(challenge.as_dict()))
+
+
 @route(applicant_routes, "/registrations", methods=["POST"])
 def register() -> Response:
     body = parse_body(applicant_routes.current_request, RegistrationRequest)
     c = container()
+    now = c.clock()
+    # Anti-automation at the public edge, before anything is written: one solved challenge
+    # buys one attempt (services/proof_of_work.py).
+    c.proof_of_work.redeem(body.altcha, now)
     registration = c.applicants.register(
-        NewRegistration(**body.model_dump(exclude={"privacy_consent"})), c.clock()
+        NewRegistration(**body.model_dump(exclude={"privacy_consent", "altcha"})), now
     )
     created = RegistrationCreated(
         registration_id=registration.registration_id, status=registration.status

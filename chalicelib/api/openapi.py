@@ -50,6 +50,7 @@ _TOKEN: list[dict[str, list[str]]] = [{"accessToken": []}]
 
 _MODELS: tuple[type[BaseModel], ...] = (
     schemas.RegistrationRequest,
+    schemas.ProofOfWorkChallenge,
     schemas.RegistrationCreated,
     schemas.RegistrationView,
     schemas.DocumentRequest,
@@ -83,6 +84,16 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "paths": {
+            "/registrations/challenge": {
+                "get": {
+                    "operationId": "registrationChallenge",
+                    "summary": "A proof-of-work challenge; its solution goes in `altcha`",
+                    "responses": {
+                        "200": _json(schemas.ProofOfWorkChallenge, "A challenge (ALTCHA v1)"),
+                        **_problems(503),
+                    },
+                }
+            },
             "/registrations": {
                 "post": {
                     "operationId": "register",

@@ -66,10 +66,20 @@ Filename = Annotated[
 ]
 
 
-class RequestModel(BaseModel):
-    """Strict JSON bodies: unknown fields and wrong types are refused, strings trimmed."""
+class ResponseModel(BaseModel):
+    """A body the service answers with. Its validator is built when first used, not at import:
+    a request needs two or three of these models, never all of them (docs/performance.md)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True)
+
+
+class RequestModel(BaseModel):
+    """Strict JSON bodies: unknown fields and wrong types are refused, strings trimmed. Built
+    on first use like ResponseModel (which also keeps email-validator off the cold start)."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class RegistrationRequest(RequestModel):
@@ -85,6 +95,12 @@ class RegistrationRequest(RequestModel):
     privacy_consent: Literal[True] = Field(
         description="Must be true: the applicant agrees to the processing of their data."
     )
+    altcha: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="The solved challenge of GET /registrations/challenge (ALTCHA payload: "
+        "base64 of JSON {algorithm, challenge, number, salt, signature}); good for one request.",
+    )
 
 
 class DocumentRequest(RequestModel):
@@ -97,26 +113,36 @@ class DocumentRequest(RequestModel):
     )
 
 
-class RegistrationCreated(BaseModel):
+class ProofOfWorkChallenge(ResponseModel):
+    """An ALTCHA challenge: find `number` <= maxnumber with SHA-256(salt + number) == challenge."""
+
+    algorithm: Literal["SHA-256"]
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
+
+
+class RegistrationCreated(ResponseModel):
     registration_id: str
     status: Status
 
 
-class DocumentView(BaseModel):
+class DocumentView(ResponseModel):
     document_id: str
     kind: DocumentKind
     filename: str
     status: str
 
 
-class AppointmentView(BaseModel):
+class AppointmentView(ResponseModel):
     date: date
     window_start: str
     window_end: str
     address: str
 
 
-class RegistrationView(BaseModel):
+class RegistrationView(ResponseModel):
     registration_id: str
     status: Status
     given_names: str
@@ -129,23 +155,23 @@ class RegistrationView(BaseModel):
     appointment: AppointmentView | None
 
 
-class UploadForm(BaseModel):
+class UploadForm(ResponseModel):
     url: str
     fields: dict[str, str]
     expires_at: str
 
 
-class UploadGranted(BaseModel):
+class UploadGranted(ResponseModel):
     document_id: str
     upload: UploadForm
 
 
-class ProblemFieldError(BaseModel):
+class ProblemFieldError(ResponseModel):
     field: str
     message: str
 
 
-class Problem(BaseModel):
+class Problem(ResponseModel):
     type: str
     title: str
     status: int

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from chalicelib.api.schemas import AppointmentView, RequestModel
+from chalicelib.api.schemas import AppointmentView, RequestModel, ResponseModel
 from chalicelib.domain.documents import DocumentKind
 from chalicelib.domain.registration import Status, TitleType
 
@@ -20,7 +20,7 @@ def mask_document_number(number: str | None) -> str | None:
     return "•" * (len(number) - len(visible)) + visible
 
 
-class QueueItem(BaseModel):
+class QueueItem(ResponseModel):
     registration_id: str
     queue_position: int
     family_name: str
@@ -32,12 +32,12 @@ class QueueItem(BaseModel):
     queued_at: str | None
 
 
-class QueueList(BaseModel):
+class QueueList(ResponseModel):
     items: list[QueueItem]
     next_cursor: str | None
 
 
-class StaffDocument(BaseModel):
+class StaffDocument(ResponseModel):
     document_id: str
     kind: DocumentKind
     filename: str
@@ -48,7 +48,7 @@ class StaffDocument(BaseModel):
     download_url: str | None = Field(description="Short-lived; saved as an attachment.")
 
 
-class AppointmentItem(BaseModel):
+class AppointmentItem(ResponseModel):
     registration_id: str
     seq: int = Field(description="The appointment's number of the day (queue order).")
     window_start: str
@@ -63,13 +63,13 @@ class AppointmentItem(BaseModel):
     mail_undeliverable: bool
 
 
-class AppointmentList(BaseModel):
+class AppointmentList(ResponseModel):
     date: date
     items: list[AppointmentItem]
     next_cursor: None = None
 
 
-class CapacityDay(BaseModel):
+class CapacityDay(ResponseModel):
     date: date
     slots: int
     given: int
@@ -77,17 +77,17 @@ class CapacityDay(BaseModel):
     closed: bool
 
 
-class CapacityList(BaseModel):
+class CapacityList(ResponseModel):
     items: list[CapacityDay]
     next_cursor: None = None
 
 
-class CheckInResult(BaseModel):
+class CheckInResult(ResponseModel):
     registration_id: str
     status: Status
 
 
-class DayStats(BaseModel):
+class DayStats(ResponseModel):
     date: date
     appointments: int
     served: int
@@ -95,7 +95,7 @@ class DayStats(BaseModel):
     no_shows: int
 
 
-class StaffRecord(BaseModel):
+class StaffRecord(ResponseModel):
     registration_id: str
     status: Status
     given_names: str
@@ -119,7 +119,7 @@ class StaffRecord(BaseModel):
     documents: list[StaffDocument]
 
 
-class AuditItem(BaseModel):
+class AuditItem(ResponseModel):
     at: str
     actor: str
     action: str
@@ -128,12 +128,12 @@ class AuditItem(BaseModel):
     detail: str | None
 
 
-class AuditList(BaseModel):
+class AuditList(ResponseModel):
     items: list[AuditItem]
     next_cursor: None = None
 
 
-class QueueByExpiry(BaseModel):
+class QueueByExpiry(ResponseModel):
     expired: int
     within_2_days: int
     within_7_days: int

@@ -32,6 +32,13 @@ MAGIC_BYTES: dict[ContentType, bytes] = {
 }
 MAGIC_PREFIX_LENGTH = max(len(m) for m in MAGIC_BYTES.values())
 
+# The file name extensions of each type; the first is added to a name that has none of them.
+EXTENSIONS: dict[ContentType, tuple[str, ...]] = {
+    ContentType.PDF: (".pdf",),
+    ContentType.JPEG: (".jpg", ".jpeg"),
+    ContentType.PNG: (".png",),
+}
+
 
 class DocumentStatus(StrEnum):
     PENDING = "pending"  # upload granted, not yet seen by the service
@@ -64,6 +71,15 @@ class Document:
     upload_expires_at: str
     object_key: str
     rejection_reason: RejectionReason | None = None
+
+
+def named_for_type(filename: str, content_type: ContentType) -> str:
+    """The name a document is shown and downloaded under: it ends in an extension of its
+    verified type, so that "x.pdf.exe" is saved by staff as "x.pdf.exe.pdf", never run."""
+    extensions = EXTENSIONS[content_type]
+    if filename.lower().endswith(extensions):
+        return filename
+    return filename + extensions[0]
 
 
 def content_matches(content_type: ContentType, prefix: bytes) -> bool:

@@ -8,8 +8,6 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 
-import holidays
-
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
 
 HOLIDAY_COUNTRY = "DE"
@@ -31,7 +29,11 @@ DAY_ENDS_AT = time(20, 0)
 
 @cache
 def _public_holidays(year: int) -> frozenset[date]:
-    # A complete, immutable set per year: safe to share between threads, computed once.
+    # A complete, immutable set per year: safe to share between threads, computed once. The
+    # holidays package (all countries) is imported here, off the cold start of every route
+    # that never asks for a workday (docs/performance.md).
+    import holidays  # noqa: PLC0415
+
     found = holidays.country_holidays(HOLIDAY_COUNTRY, subdiv=HOLIDAY_SUBDIVISION, years=year)
     return frozenset(found)
 

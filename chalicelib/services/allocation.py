@@ -2,9 +2,9 @@
 
 Mail goes through an outbox. An invitation is committed with its mail `pending` and claimed by
 the run that gave it; that run sends it and marks it `sent`. A failed send is marked `failed`
-and released, and every run (at its start and at its end) takes the day's open mails whose
-claim has lapsed and tries again, so an appointment is never rolled back for a mail and a
-re-run does not mail twice. The claim (a lease of LEASE) keeps two concurrent runs from
+and released, and every run at its start (and at its end, when it knows of one) takes the day's
+open mails whose claim has lapsed and tries again, so an appointment is never rolled back for a
+mail and a re-run does not mail twice. The claim (a lease of LEASE) keeps two concurrent runs from
 sending the same mail. The one repeat that remains possible: a run that dies after the mail
 provider accepted a mail and before it was marked `sent` leaves it open, and a later run sends
 it again. Mailing twice is the lesser harm than not mailing.
@@ -130,6 +130,7 @@ class EndOfDaySummary:
 class _Tally:
     sent: int = 0
     failed: int = 0
+    held: int = 0  # open mails another run's claim kept this run from sending
 
 
 class AllocationService:
@@ -193,7 +194,7 @@ class AllocationService:
         office_id = self._office.office_id
         run_id = new_id()
         tally = _Tally()
-        self._deliver_open_mails(today, now, run_id, tally)
+        seen = self._deliver_open_mails(today, now, run_id, tally)
 
         counter = self._repo.day(office_id, today)
         capacity = self._slots(counter)
@@ -239,7 +240,12 @@ class AllocationService:
             ),
             _epoch(now + self._retention),
         )
-        self._deliver_open_mails(today, now, run_id, tally)
+        if tally.failed or tally.held or counter.given != seen + len(entries):
+            # A mail of the day may still be open: one that failed in this run, one another run
+            # held, or one of the invitations another run gave meanwhile. Otherwise this run
+            # settled every mail of the day it did not find settled, and reading the day again
+            # would cost a read per appointment for nothing (docs/performance.md).
+            self._deliver_open_mails(today, now, run_id, tally)
         summary = RunSummary(
             RunVerdict.RUN,
             today,
@@ -476,10 +482,13 @@ class AllocationService:
 
     # -- the outbox -------------------------------------------------------------------------
 
-    def _deliver_open_mails(self, day: date, now: datetime, run_id: str, tally: _Tally) -> None:
-        for invitation in self._repo.invitations(self._office.office_id, day):
+    def _deliver_open_mails(self, day: date, now: datetime, run_id: str, tally: _Tally) -> int:
+        """Try the day's open invitation mails again; the number of the day's invitations."""
+        invitations = self._repo.invitations(self._office.office_id, day)
+        for invitation in invitations:
             if invitation.mail_status.is_open:
                 self._retry(invitation, MailKind.INVITATION, now, run_id, tally)
+        return len(invitations)
 
     def _retry(
         self, invitation: Invitation, kind: MailKind, now: datetime, run_id: str, tally: _Tally
@@ -487,7 +496,8 @@ class AllocationService:
         # Read before claiming, so that the claim covers the send alone.
         registration = self._repo.registration(invitation.registration_id)
         if not self._repo.claim_mail(invitation, kind, run_id, _epoch(now), _epoch(now + LEASE)):
-            return  # sent meanwhile, or another run holds it
+            tally.held += 1  # sent meanwhile, or another run holds it
+            return
         self._send_claimed(invitation, kind, registration, claim=run_id, now=now, tally=tally)
 
     def _send_claimed(
@@ -585,6 +595,9 @@ def _clock_time(iso: str) -> str:
 _WEEKDAYS = {
     "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "tr": ("Pazartesi", "Salı", "Çarşamba", "Perşembe", "Cuma", "Cumartesi", "Pazar"),  # noqa: RUF001
+    "ar": ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد"),
+    "uk": ("понеділок", "вівторок", "середа", "четвер", "п’ятниця", "субота", "неділя"),  # noqa: RUF001
 }
 _MONTHS = {
     "de": (
@@ -595,15 +608,40 @@ _MONTHS = {
         "January", "February", "March", "April", "May", "June",
         "July", "August", "September", "October", "November", "December",
     ),
+    "tr": (
+        "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran",  # noqa: RUF001
+        "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım", "Aralık",  # noqa: RUF001
+    ),
+    "ar": (
+        "يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو",
+        "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر",
+    ),
+    # Ukrainian in the genitive, as a date says it ("24 of November").
+    "uk": (
+        "січня", "лютого", "березня", "квітня", "травня", "червня",
+        "липня", "серпня", "вересня", "жовтня", "листопада", "грудня",
+    ),
 }  # fmt: skip
+# The long date of each language (CLDR's full format, with Western digits as in the mails'
+# times): Turkish puts the weekday last, Arabic separates with its own comma, Ukrainian ends
+# with the abbreviation of "year".
+_DATE_FORMATS = {
+    "de": "{weekday}, {day}. {month} {year}",
+    "en": "{weekday}, {day} {month} {year}",
+    "tr": "{day} {month} {year} {weekday}",
+    "ar": "{weekday}، {day} {month} {year}",
+    "uk": "{weekday}, {day} {month} {year} р.",  # noqa: RUF001
+}
 
 
 def date_text(day: date, language: str) -> str:
-    """'Dienstag, 24. November 2026', 'Tuesday, 24 November 2026'; '24.11.2026' in others."""
-    if language not in _WEEKDAYS:
+    """The long date in the mail's language, e.g. 'Dienstag, 24. November 2026', 'Tuesday,
+    24 November 2026' (tr, ar and uk in tests/i18n); '24.11.2026' in any other."""
+    if language not in _DATE_FORMATS:
         return f"{day.day:02d}.{day.month:02d}.{day.year}"
-    weekday = _WEEKDAYS[language][day.weekday()]
-    month = _MONTHS[language][day.month - 1]
-    if language == "de":
-        return f"{weekday}, {day.day}. {month} {day.year}"
-    return f"{weekday}, {day.day} {month} {day.year}"
+    return _DATE_FORMATS[language].format(
+        weekday=_WEEKDAYS[language][day.weekday()],
+        day=day.day,
+        month=_MONTHS[language][day.month - 1],
+        year=day.year,
+    )

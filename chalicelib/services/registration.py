@@ -215,7 +215,7 @@ class ApplicantService:
             document_id=document_id,
             registration_id=registration_id,
             kind=new.kind,
-            filename=new.filename,
+            filename=docs.named_for_type(new.filename, new.content_type),
             content_type=new.content_type,
             size_bytes=new.size_bytes,
             status=DocumentStatus.PENDING,

@@ -22,7 +22,7 @@ from tests.allocation.conftest import (
     mails_by_recipient,
     scheduled_event,
 )
-from tests.applicant_flow import JSON, queued, registration_body
+from tests.applicant_flow import JSON, queued, registration_body, with_proof
 from tests.conftest import FixedClock, sent_mails, text_part
 from tests.unit.test_schedule import expected_runs_2026
 
@@ -211,11 +211,14 @@ def test_an_applicant_is_queued_invited_told_and_may_register_again(
         "/registrations",
         headers=JSON,
         body=json.dumps(
-            registration_body(
-                given_names="Given25",
-                family_name="Family25",
-                email="applicant25@example.org",
-                title_expires_on="2026-11-25",
+            with_proof(
+                client,
+                registration_body(
+                    given_names="Given25",
+                    family_name="Family25",
+                    email="applicant25@example.org",
+                    title_expires_on="2026-11-25",
+                ),
             )
         ),
     )
@@ -242,11 +245,14 @@ def test_an_applicant_is_queued_invited_told_and_may_register_again(
         "/registrations",
         headers=JSON,
         body=json.dumps(
-            registration_body(
-                given_names="Given25",
-                family_name="Family25",
-                email="applicant25@example.org",
-                title_expires_on="2026-11-25",
+            with_proof(
+                client,
+                registration_body(
+                    given_names="Given25",
+                    family_name="Family25",
+                    email="applicant25@example.org",
+                    title_expires_on="2026-11-25",
+                ),
             )
         ),
     )

@@ -17,7 +17,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.domain.calendar import office_today
-from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY
+from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY, PURGE
 from infra import allocate
 from infra.local_scheduler import app_schedules, due_runs, fires_at
 from infra.table import create_table
@@ -29,11 +29,12 @@ def at(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-def test_the_app_schedules_are_the_three_rules() -> None:
+def test_the_app_schedules_are_the_four_rules() -> None:
     assert app_schedules() == {
         "allocate_morning": ALLOCATION_MON_TUE_WED_FRI,
         "allocate_thursday": ALLOCATION_THU,
         "end_of_day": END_OF_DAY,
+        "purge_expired": PURGE,
     }
 
 
@@ -41,20 +42,25 @@ def test_due_runs_lists_every_firing_in_between_as_eventbridge_would() -> None:
     runs = due_runs(at("2026-03-26T00:00:00+00:00"), at("2026-03-30T23:59:00+00:00"))
 
     assert [(r.function_name, r.time.isoformat()) for r in runs] == [
+        ("purge_expired", "2026-03-26T02:30:00+00:00"),
         ("allocate_thursday", "2026-03-26T08:15:00+00:00"),
         ("allocate_thursday", "2026-03-26T09:15:00+00:00"),
         ("end_of_day", "2026-03-26T20:30:00+00:00"),
+        ("purge_expired", "2026-03-27T02:30:00+00:00"),
         ("allocate_morning", "2026-03-27T05:45:00+00:00"),
         ("allocate_morning", "2026-03-27T06:45:00+00:00"),
         ("end_of_day", "2026-03-27T20:30:00+00:00"),
+        ("purge_expired", "2026-03-28T02:30:00+00:00"),
         ("end_of_day", "2026-03-28T20:30:00+00:00"),
+        ("purge_expired", "2026-03-29T02:30:00+00:00"),
         ("end_of_day", "2026-03-29T20:30:00+00:00"),
+        ("purge_expired", "2026-03-30T02:30:00+00:00"),
         ("allocate_morning", "2026-03-30T05:45:00+00:00"),
         ("allocate_morning", "2026-03-30T06:45:00+00:00"),
         ("end_of_day", "2026-03-30T20:30:00+00:00"),
     ]
     event = runs[0].event()
-    assert event["time"] == "2026-03-26T08:15:00Z"
+    assert event["time"] == "2026-03-26T02:30:00Z"
     assert event["detail-type"] == "Scheduled Event"
 
 

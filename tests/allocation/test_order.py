@@ -164,9 +164,9 @@ def test_invitation_mail_tells_what_the_applicant_must_know(
         "neu registrieren",
     ):
         assert expected in de, expected
-    # no template in Turkish yet: German, as for the registration mail
-    assert "Dienstag, 24. November 2026" in text_part(mails[turkish.email])
-    assert "Notfalltermin" in str(mails[turkish.email]["Subject"])
+    # in the applicant's own language
+    assert "24 Kasım 2026 Salı" in text_part(mails[turkish.email])  # noqa: RUF001 - Turkish
+    assert "Acil randevunuz" in str(mails[turkish.email]["Subject"])
 
 
 def test_a_run_reads_only_the_rows_it_fills(

@@ -59,7 +59,7 @@ def test_grant_is_a_presigned_post_bound_to_key_type_and_size(applicant: Applica
         {
             "document_id": body["document_id"],
             "kind": "passport",
-            "filename": "passwd",
+            "filename": "passwd.pdf",  # the last part of the name, with its type's extension
             "status": "pending",
         }
     ]

@@ -9,7 +9,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.observability import log
-from tests.applicant_flow import JSON, queued, registration_body
+from tests.applicant_flow import JSON, queued, registration_body, with_proof
 
 CANARY = {
     "given_names": "Canarygiven",
@@ -26,11 +26,15 @@ def test_a_full_flow_logs_no_personal_data(
     caplog.set_level(logging.DEBUG, logger="notfalltermin")
     applicant = queued(client, **CANARY)
     # and some refusals, which echo what was sent back to the sender only
-    client.http.post("/registrations", headers=JSON, body=json.dumps(registration_body(**CANARY)))
     client.http.post(
         "/registrations",
         headers=JSON,
-        body=json.dumps(registration_body(**CANARY, nationality="X")),
+        body=json.dumps(with_proof(client, registration_body(**CANARY))),
+    )
+    client.http.post(
+        "/registrations",
+        headers=JSON,
+        body=json.dumps(with_proof(client, registration_body(**CANARY, nationality="X"))),
     )
     client.http.delete(f"/registrations/{applicant.registration_id}", headers=applicant.auth)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from chalicelib.services.allocation import MAX_SLOTS
 from infra.local_stack import REPO_ROOT, LocalStack, first_link
+from tests.applicant_flow import http_proof_of_work
+from tests.e2e.applicants import QueuedApplicant, queue_over_http
 
 BERLIN = ZoneInfo("Europe/Berlin")
-ADDRESS = "Eberhardstraße 39, 70173 Stuttgart"
 
 
 def messages(language: str) -> dict[str, str]:
@@ -103,7 +105,8 @@ def status_link(stack: LocalStack, email: str) -> str:
 
 def register_by_api(stack: LocalStack, person: Person, language: str = "en") -> str:
     """Registers without the form (for tests about the status page); returns the mail link."""
-    answer = requests.post(f"{stack.api_url}/registrations", json=person.body(language), timeout=10)
+    body = {**person.body(language), "altcha": http_proof_of_work(stack.api_url)}
+    answer = requests.post(f"{stack.api_url}/registrations", json=body, timeout=10)
     assert answer.status_code == 201, answer.text
     return status_link(stack, person.email)
 
@@ -113,40 +116,54 @@ def registration_id_of(link: str) -> str:
     return dict(part.split("=", 1) for part in fragment.split("&"))["id"]
 
 
-def set_registration(stack: LocalStack, registration_id: str, **attributes: str) -> None:
-    """Writes attributes of the registration item straight into the emulated table.
-
-    Stands in for the allocation run (and the end-of-day job) until they exist: it is what an
-    invitation leaves on the item, and the registration leaves the queue index.
-    """
-    names = {f"#a{i}": name for i, name in enumerate(attributes)}
-    values = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
-    assignments = ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
-    stack.client("dynamodb").update_item(
-        TableName=stack.resources.table_name,
-        Key={"PK": {"S": f"REG#{registration_id}"}, "SK": {"S": "REG"}},
-        UpdateExpression=f"SET {assignments} REMOVE GSI1PK, GSI1SK",
-        ConditionExpression="attribute_exists(PK)",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    )
-
-
-def invite(stack: LocalStack, registration_id: str, day: date) -> None:
-    """Today's appointment from 08:00 to 08:30, as the allocation writes it (times with offset)."""
-
-    def at(hour: int, minute: int) -> str:
-        return datetime.combine(day, time(hour, minute), BERLIN).isoformat(timespec="minutes")
-
-    set_registration(
+def queue_by_api(stack: LocalStack, person: Person, language: str = "en") -> QueuedApplicant:
+    """Registers, confirms, uploads and submits without the form: the person waits in the queue."""
+    return queue_over_http(
         stack,
-        registration_id,
-        status="invited",
-        appointment_date=day.isoformat(),
-        window_start=at(8, 0),
-        window_end=at(8, 30),
-        appointment_address=ADDRESS,
+        person.email,
+        language,
+        given_names=person.given_names,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        nationality=person.nationality,
+        title_number=person.title_number,
+        title_expires_on=person.title_expires_on,
     )
+
+
+def registration_view(stack: LocalStack, link: str) -> dict[str, Any]:
+    """What the service says about the registration of a mail link (the status page's data)."""
+    fragment = dict(part.split("=", 1) for part in link.split("#", 1)[1].split("&"))
+    answer = requests.get(
+        f"{stack.api_url}/registrations/{fragment['id']}",
+        headers={"Authorization": f"Bearer {fragment['token']}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    view: dict[str, Any] = answer.json()
+    return view
+
+
+def allocate_today(stack: LocalStack) -> dict[str, Any]:
+    """Today's allocation run, as `make allocate` runs it against the stack; its summary.
+
+    Today is the machine's date, perhaps a weekend or a holiday, and other tests of the session
+    may have queued people with an earlier expiry: the day is opened for everyone waiting.
+    """
+    summary = stack.run_allocation("--slots", str(MAX_SLOTS))
+    assert summary["verdict"] == "run", summary
+    assert summary["day"] == office_today().isoformat()
+    return summary
+
+
+def close_today(stack: LocalStack) -> dict[str, Any]:
+    """Today's end-of-day job, as the schedule invokes it in the evening (20:30 UTC)."""
+    evening = datetime.combine(office_today(), time(20, 30), UTC)
+    (invocation,) = stack.tick(evening - timedelta(minutes=1), evening)
+    assert invocation.function_name == "end_of_day"
+    assert invocation.error is None and invocation.result is not None, invocation
+    assert invocation.result["acted"] is True
+    return invocation.result
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""A person registers in the browser, opens the mail link, uploads, submits, and is invited."""
+"""A person registers in the browser, opens the mail link, uploads, submits, and is invited by
+the allocation run."""
 
 from __future__ import annotations
 
@@ -8,27 +9,29 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from chalicelib.domain.office import office
+from chalicelib.services.allocation import date_text
 from infra.local_stack import LocalStack
 from tests.browser.accessibility import assert_accessible
 from tests.browser.applicant import (
-    ADDRESS,
     Person,
+    allocate_today,
     assert_no_horizontal_scrolling,
     expect_heading,
     fill_registration,
     form_url,
-    invite,
     mail_to,
     make_documents,
     messages,
     office_today,
-    registration_id_of,
+    registration_view,
     shot,
     status_link,
 )
 from tests.browser.conftest import PHONE, OpenPage
 
 pytestmark = pytest.mark.browser
+STUTTGART = office("stuttgart")
 
 
 def test_register_confirm_upload_submit_and_see_the_appointment(
@@ -119,16 +122,32 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
     page.reload()
     expect_heading(page, en["state.waiting.heading"])
 
-    # The allocation run gives today's appointment (written to the emulated table, see invite()).
-    invite(local_stack, registration_id_of(link), office_today())
+    # The allocation runs (as `make allocate` runs it) and gives today's appointment.
+    summary = allocate_today(local_stack)
+    assert summary["invited"] >= 1
+    appointment = registration_view(local_stack, link)["appointment"]
+    assert appointment is not None, "the allocation did not invite the person"
+    today = office_today()
+    start, end = appointment["window_start"][11:16], appointment["window_end"][11:16]
+    assert appointment["date"] == today.isoformat()
+    assert appointment["address"] == f"{STUTTGART.name}, {STUTTGART.address}"
+    # The invitation mail arrived, in English: the date, the arrival window, the address.
+    invitation = local_stack.wait_for_mail(
+        lambda m: m["To"] == person.email and m["Subject"] != mail["Subject"]
+    )
+    assert invitation["Subject"].startswith("Your emergency appointment: ")
+    assert date_text(today, "en") in invitation["Subject"]
+    text = invitation.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert f"between {start} and {end}" in text.get_content()
+    assert STUTTGART.address in text.get_content()
+
     page.reload()
     expect_heading(page, en["state.invited.heading"])
-    expect(page.locator("#appointment-date")).to_have_attribute(
-        "datetime", office_today().isoformat()
-    )
-    expect(page.locator("#appointment-date")).to_contain_text(str(office_today().year))
-    expect(page.locator("#appointment-window")).to_have_text("between 08:00 and 08:30")
-    expect(page.locator("#appointment-address")).to_have_text(ADDRESS)
+    expect(page.locator("#appointment-date")).to_have_attribute("datetime", today.isoformat())
+    expect(page.locator("#appointment-date")).to_contain_text(str(today.year))
+    expect(page.locator("#appointment-window")).to_have_text(f"between {start} and {end}")
+    expect(page.locator("#appointment-address")).to_have_text(appointment["address"])
     expect(page.get_by_role("heading", name=en["bring.heading"])).to_be_visible()
     expect(page.locator("#withdraw-section")).to_be_visible()
     assert_no_horizontal_scrolling(page)

@@ -7,19 +7,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from infra.local_stack import LocalStack
+from infra.local_stack import LocalStack, first_link
 from tests.browser.accessibility import assert_accessible
 from tests.browser.applicant import (
     Person,
+    allocate_today,
     assert_no_horizontal_scrolling,
+    close_today,
     expect_heading,
     form_url,
     make_documents,
     messages,
-    office_today,
+    queue_by_api,
     register_by_api,
-    registration_id_of,
-    set_registration,
+    registration_view,
     shot,
 )
 from tests.browser.conftest import DESKTOP, PHONE, OpenPage
@@ -119,17 +120,19 @@ def test_withdrawing_asks_first_and_works_with_the_keyboard(
 def test_a_missed_appointment_asks_to_register_again(
     local_stack: LocalStack, open_page: OpenPage, screenshots: Path
 ) -> None:
-    link = register_by_api(local_stack, Person())
-    # What the end-of-day job leaves: the registration is no_show (written to the emulation).
-    set_registration(
-        local_stack,
-        registration_id_of(link),
-        status="no_show",
-        appointment_date=office_today().isoformat(),
-        window_start="08:00",
-        window_end="08:30",
-        appointment_address="Eberhardstraße 39, 70173 Stuttgart",
+    person = Person()
+    link = queue_by_api(local_stack, person).link
+    # Invited by today's allocation, not checked in: the end-of-day job makes it a no-show.
+    allocate_today(local_stack)
+    assert registration_view(local_stack, link)["status"] == "invited"
+    closed = close_today(local_stack)
+    assert closed["no_shows"] >= 1
+    assert registration_view(local_stack, link)["status"] == "no_show"
+    notice = local_stack.wait_for_mail(
+        lambda m: m["To"] == person.email and "missed" in str(m["Subject"])
     )
+    assert notice["Subject"] == "Emergency appointment missed: please register again"
+    assert first_link(notice) == f"{local_stack.web_url}/"
     page = open_page(viewport=PHONE, locale="en-GB")
 
     page.goto(link)

@@ -42,7 +42,11 @@ def local_stack_env(web_port: int) -> dict[str, str]:
 def local_stack(
     tmp_path_factory: pytest.TempPathFactory, local_stack_env: dict[str, str], web_port: int
 ) -> Iterator[LocalStack]:
-    """The running stack on free ports; its outbox and logs live in a temporary folder."""
+    """The running stack on free ports; its outbox and logs live in a temporary folder.
+
+    Its schedules run only when a test calls `tick()`: a session that happens to span 07:45
+    must not invite the queue under the tests' feet.
+    """
     root = tmp_path_factory.mktemp("local-stack")
     moto_port, api_port = [port for port in free_ports(3) if port != web_port][:2]
     with LocalStack(
@@ -52,5 +56,6 @@ def local_stack(
         root / "outbox",
         log_dir=root / "log",
         web_port=web_port,
+        run_schedules=False,
     ) as stack:
         yield stack

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from infra.local_stack import LocalStack
-from tests.applicant_flow import JPEG, PDF, registration_body
+from tests.applicant_flow import JPEG, PDF, http_proof_of_work, registration_body
 
 pytestmark = pytest.mark.e2e
 LINK = re.compile(r"status\.html#id=(?P<id>[0-9a-f]{32})&token=(?P<token>[A-Za-z0-9_-]+)")
@@ -19,7 +19,8 @@ def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
     api = local_stack.api_url
     email = "e2e.flow@example.org"
 
-    created = requests.post(f"{api}/registrations", json=registration_body(email=email), timeout=10)
+    request = {**registration_body(email=email), "altcha": http_proof_of_work(api)}
+    created = requests.post(f"{api}/registrations", json=request, timeout=10)
     assert created.status_code == 201, created.text
     registration_id = created.json()["registration_id"]
 

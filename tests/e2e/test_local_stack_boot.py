@@ -171,6 +171,12 @@ def test_the_command_stops_everything_on_a_signal(tmp_path: Path, signum: int) -
         # The banner names the web form first: it is what a person opens.
         assert f"Web form   http://127.0.0.1:{ports[2]}/" in banner
         assert accepts_connections(ports[2])
+        # The staff API's demo users, how to get a token, and the schedules, which run.
+        assert "Staff API  demo users admin and staff" in banner
+        assert f"token staff --endpoint-url http://127.0.0.1:{ports[0]}" in banner
+        assert f"http://127.0.0.1:{ports[1]}/staff/queue" in banner
+        assert "allocation 07:45 Mon/Tue/Wed/Fri, 10:15 Thu" in banner
+        assert "at their times" in banner
         process.send_signal(signum)
         assert process.wait(timeout=STOP_TIMEOUT) == 0
 

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from infra.local_stack import LocalStack
-from tests.applicant_flow import registration_body
+from tests.applicant_flow import http_proof_of_work, registration_body
 
 pytestmark = pytest.mark.e2e
 
@@ -81,6 +81,7 @@ def test_the_api_allows_the_form_origin_only(local_stack: LocalStack) -> None:
 def test_the_mail_link_opens_the_status_page_of_the_form(local_stack: LocalStack) -> None:
     email = "e2e.form.link@example.org"
     body = registration_body(email=email, family_name="Formlink", given_names="Mira")
+    body["altcha"] = http_proof_of_work(local_stack.api_url)
     created = requests.post(f"{local_stack.api_url}/registrations", json=body, timeout=10)
     assert created.status_code == 201, created.text
 

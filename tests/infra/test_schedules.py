@@ -93,4 +93,12 @@ def test_the_end_of_day_job_closes_every_day_after_the_office_closed(packaged: P
 def test_every_scheduled_function_is_known_here(packaged: Packaged) -> None:
     # A new schedule needs its own check of when it fires; this test lists the known ones.
     for handler in schedules(packaged):
-        assert "allocat" in handler or "end_of_day" in handler, handler
+        assert any(job in handler for job in ("allocat", "end_of_day", "purge")), handler
+
+
+def test_the_purge_runs_once_every_night(packaged: Packaged) -> None:
+    purge = [e for handler, es in schedules(packaged).items() if "purge" in handler for e in es]
+    assert purge, "no purge schedule in the packaged template"
+    nights = [t for t in fired(purge) if t.year == YEAR]
+    assert [t.date() for t in nights] == [date(YEAR, 1, 1) + timedelta(days=n) for n in range(365)]
+    assert {t.astimezone(UTC).time() for t in nights} == {time(2, 30)}

@@ -29,6 +29,7 @@ FROM_THE_TEMPLATE = (
     config.MAIL_SENDER,
     config.WEB_BASE_URL,
     config.IDENTITY_KEY,
+    config.ALTCHA_HMAC_KEY,
     config.COGNITO_USER_POOL_ID,
     config.COGNITO_CLIENT_ID,
     config.SES_CONFIGURATION_SET,
@@ -304,8 +305,13 @@ def test_only_the_api_reads_documents_and_the_mail_event_function_only_marks_mai
         "dynamodb:UpdateItem",
         "sqs:SendMessage",
     }
+    # The nightly purge may list and delete documents, never read or write them.
+    assert {a for a in actions("PurgeExpired") if a.startswith(("s3:", "kms:"))} == {
+        "s3:ListBucket",
+        "s3:DeleteObject",
+    }
     for logical_id in packaged.functions:
-        if logical_id != "APIHandler":
+        if logical_id not in {"APIHandler", "PurgeExpired"}:
             assert not any(a.startswith(("s3:", "kms:")) for a in actions(logical_id)), logical_id
 
 
@@ -329,12 +335,16 @@ def test_functions_take_their_settings_from_the_stack_and_the_key_from_secrets_m
         assert variables[config.IDENTITY_KEY] == {
             "Fn::Sub": "{{resolve:secretsmanager:${IdentityKeySecret}:SecretString}}"
         }
+        assert variables[config.ALTCHA_HMAC_KEY] == {
+            "Fn::Sub": "{{resolve:secretsmanager:${AltchaKeySecret}:SecretString}}"
+        }
     secret = packaged.resources["IdentityKeySecret"]
     assert secret["DeletionPolicy"] == "Retain"
     assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
     assert "RotationRules" not in json.dumps(packaged.template)
     prod = json.loads((ROOT / ".chalice/config.json").read_text())["stages"]["prod"]
     assert config.IDENTITY_KEY not in prod.get("environment_variables", {})
+    assert config.ALTCHA_HMAC_KEY not in prod.get("environment_variables", {})
 
 
 def test_asynchronous_functions_retry_then_land_in_the_failed_invocations_queue(

@@ -10,7 +10,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib import observability
-from tests.applicant_flow import JSON, PNG, ready_to_submit, registration_body
+from tests.applicant_flow import JSON, PNG, ready_to_submit, registration_body, with_proof
 from tests.conftest import REGION, TEST_ENV
 from tests.operations.conftest import emf_blobs, metric_totals, metric_units
 
@@ -65,7 +65,9 @@ def test_a_refused_mail_is_counted_as_failed(
 ) -> None:
     boto3.client("ses", region_name=REGION).delete_identity(Identity=TEST_ENV["MAIL_SENDER"])
 
-    answer = client.http.post("/registrations", headers=JSON, body=json.dumps(PERSONAL))
+    answer = client.http.post(
+        "/registrations", headers=JSON, body=json.dumps(with_proof(client, PERSONAL))
+    )
 
     assert answer.status_code == 503
     assert metric_totals(emf_blobs(capsys.readouterr().out)) == {observability.MAILS_FAILED: 1}
