@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import schemas
+from chalicelib.api import schemas, staff_schemas
 from chalicelib.api.http import json_response
 
 openapi_routes = Blueprint(__name__)
@@ -56,6 +56,16 @@ _MODELS: tuple[type[BaseModel], ...] = (
     schemas.DocumentRequest,
     schemas.UploadGranted,
     schemas.Problem,
+    staff_schemas.QueueList,
+    staff_schemas.AppointmentList,
+    staff_schemas.StaffRecord,
+    staff_schemas.CheckInRequest,
+    staff_schemas.CheckInResult,
+    staff_schemas.CapacityList,
+    staff_schemas.CapacityDay,
+    staff_schemas.CapacityRequest,
+    staff_schemas.AllocationRequest,
+    staff_schemas.AuditList,
 )
 
 
@@ -76,11 +86,17 @@ def openapi_document() -> dict[str, Any]:
         "components": {
             "schemas": defs["$defs"],
             "securitySchemes": {
+                "staffToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A Cognito access token of the staff user pool.",
+                },
                 "accessToken": {
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The access token from the registration e-mail's link.",
-                }
+                },
             },
         },
         "paths": {
@@ -149,6 +165,139 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": view, **_problems(401, 404, 409, 503)},
                 },
             },
+            **_staff_paths(),
+        },
+    }
+
+
+_STAFF: list[dict[str, list[str]]] = [{"staffToken": []}]
+_OBJECT = {
+    "description": "A summary",
+    "content": {"application/json": {"schema": {"type": "object"}}},
+}
+
+
+def _staff(
+    operation_id: str,
+    summary: str,
+    answer: dict[str, Any],
+    *,
+    body: type[BaseModel] | None = None,
+    parameters: list[dict[str, Any]] | None = None,
+    problems: tuple[int, ...] = (),
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "security": _STAFF,
+        "responses": {"200": answer, **_problems(401, 403, *problems, 503)},
+    }
+    if body is not None:
+        operation["requestBody"] = _body(body)
+    if parameters:
+        operation["parameters"] = parameters
+    return operation
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+_DATE = {"type": "string", "format": "date"}
+
+
+def _staff_paths() -> dict[str, Any]:
+    """The staff interface (Cognito access tokens; groups staff and admin)."""
+    ids = [_ID]
+    return {
+        "/staff/queue": {
+            "get": _staff(
+                "staffQueue",
+                "Waiting registrations in queue order",
+                _json(staff_schemas.QueueList, "A page of the queue"),
+                parameters=[
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("cursor", {"type": "string"}),
+                ],
+                problems=(422,),
+            )
+        },
+        "/staff/appointments": {
+            "get": _staff(
+                "staffAppointments",
+                "The day's invitations with arrival window and check-in state",
+                _json(staff_schemas.AppointmentList, "The day's list"),
+                parameters=[_query("date", _DATE)],
+                problems=(422,),
+            )
+        },
+        "/staff/registrations/{registration_id}": {
+            "get": _staff(
+                "staffRegistration",
+                "A registration's full record; the read is audited",
+                _json(staff_schemas.StaffRecord, "The full record"),
+                parameters=ids,
+                problems=(404,),
+            )
+        },
+        "/staff/registrations/{registration_id}/check-in": {
+            "post": _staff(
+                "staffCheckIn",
+                "Record the on-site check of today's invitation",
+                _json(staff_schemas.CheckInResult, "The new status"),
+                body=staff_schemas.CheckInRequest,
+                parameters=ids,
+                problems=(400, 404, 409, 415, 422),
+            )
+        },
+        "/staff/registrations/{registration_id}/no-show": {
+            "post": _staff(
+                "staffNoShow",
+                "Mark today's invitation as missed; the applicant is mailed",
+                _json(staff_schemas.CheckInResult, "The new status"),
+                parameters=ids,
+                problems=(404, 409),
+            )
+        },
+        "/staff/capacity": {
+            "get": _staff(
+                "staffCapacity",
+                "Slots per day, given and left, closure days",
+                _json(staff_schemas.CapacityList, "One item per day"),
+                parameters=[_query("from", _DATE), _query("to", _DATE)],
+                problems=(422,),
+            )
+        },
+        "/staff/capacity/{day}": {
+            "put": _staff(
+                "staffSetCapacity",
+                "Set a date's slots (admin); 0 closes the day",
+                _json(staff_schemas.CapacityDay, "The date's capacity"),
+                body=staff_schemas.CapacityRequest,
+                parameters=[{"name": "day", "in": "path", "required": True, "schema": _DATE}],
+                problems=(400, 415, 422),
+            )
+        },
+        "/staff/allocations": {
+            "post": _staff(
+                "staffAllocate",
+                "Run today's allocation now (admin); idempotent",
+                _OBJECT,
+                body=staff_schemas.AllocationRequest,
+                problems=(400, 415, 422),
+            )
+        },
+        "/staff/stats": {
+            "get": _staff("staffStats", "Counts per status, queue by expiry, days", _OBJECT)
+        },
+        "/staff/audit": {
+            "get": _staff(
+                "staffAudit",
+                "The audit trail of a day (admin)",
+                _json(staff_schemas.AuditList, "Audit entries"),
+                parameters=[_query("date", _DATE)],
+                problems=(422,),
+            )
         },
     }
 

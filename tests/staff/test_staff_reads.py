@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from chalice.test import Client
 
+from app import app
 from tests.api.test_registration import problem
 from tests.applicant_flow import PDF, queued, register
 from tests.conftest import FixedClock
@@ -95,3 +96,23 @@ def test_stats_count_statuses_and_expiry_bands(
     stats = body(desk.get("/staff/stats"))
     assert stats["counts_by_status"] == {"waiting": 4, "email_unverified": 1}
     assert stats["queue_by_expiry"] == {"expired": 1, "within_2_days": 1, "within_7_days": 2}
+
+
+def test_openapi_describes_every_staff_route(client: Client) -> None:
+    spec = json.loads(client.http.get("/openapi.json").body)
+    routed = {
+        (path, method.lower())
+        for path, methods in app.routes.items()
+        if path.startswith("/staff")
+        for method in methods
+        if method != "OPTIONS"
+    }
+    documented = {
+        (path, method)
+        for path, operations in spec["paths"].items()
+        if path.startswith("/staff")
+        for method in operations
+        if method != "parameters"
+    }
+    assert routed == documented
+    assert spec["paths"]["/staff/queue"]["get"]["security"] == [{"staffToken": []}]
