@@ -4,32 +4,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
-from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
-from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
-from chalicelib.adapters.dynamo_proofs import DynamoSpentProofs
-from chalicelib.adapters.dynamo_retention import DynamoRetention
-from chalicelib.adapters.dynamo_staff import DynamoStaffQueries
-from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
-from chalicelib.adapters.s3 import S3DocumentStore
-from chalicelib.adapters.ses import SesMailer
 from chalicelib.config import Settings
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.schedule import ArrivalPlan
-from chalicelib.services.allocation import AllocationService
-from chalicelib.services.ports import Clock
-from chalicelib.services.proof_of_work import ProofOfWork
-from chalicelib.services.registration import ApplicantService
-from chalicelib.services.retention import RetentionService
-from chalicelib.services.staff import StaffService
 
+# Each function imports what its first request needs, not what the others need: the
+# services, adapters and their libraries load in the property that builds them (a cold start
+# of the jobs loads no staff or applicant code, docs/performance.md).
 if TYPE_CHECKING:
     from chalicelib.adapters.cognito import CognitoTokenVerifier
+    from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
+    from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
+    from chalicelib.adapters.s3 import S3DocumentStore
+    from chalicelib.adapters.ses import SesMailer
+    from chalicelib.services.allocation import AllocationService
+    from chalicelib.services.ports import Clock
+    from chalicelib.services.proof_of_work import ProofOfWork
+    from chalicelib.services.registration import ApplicantService
+    from chalicelib.services.retention import RetentionService
+    from chalicelib.services.staff import StaffService
 
 # Retries with backoff inside one request; a request that still fails answers 503.
 _CLIENT_CONFIG = Config(
@@ -53,20 +51,117 @@ def client(service: str) -> Any:
 
 @dataclass
 class Container:
+    """The settings, and each service built on its first use."""
+
     settings: Settings
-    applicants: ApplicantService
-    staff: StaffService
-    allocation: AllocationService
-    proof_of_work: ProofOfWork
     clock: Clock = utc_now
     token_verifier: CognitoTokenVerifier | None = None
+
+    @cached_property
+    def registrations(self) -> DynamoRegistrationRepository:
+        from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
+
+        return DynamoRegistrationRepository(client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def documents(self) -> S3DocumentStore:
+        from chalicelib.adapters.s3 import S3DocumentStore
+
+        return S3DocumentStore(client("s3"), self.settings.documents_bucket)
+
+    @cached_property
+    def mailer(self) -> SesMailer:
+        from chalicelib.adapters.ses import SesMailer
+
+        s = self.settings
+        return SesMailer(client("sesv2"), s.mail_sender, s.ses_configuration_set)
+
+    @cached_property
+    def applicants(self) -> ApplicantService:
+        from chalicelib.services.registration import ApplicantService
+
+        s = self.settings
+        return ApplicantService(
+            self.registrations,
+            self.documents,
+            self.mailer,
+            identity_secret=s.identity_key,
+            office_id=s.office_id,
+            web_base_url=s.web_base_url,
+            retention_days=s.retention_days,
+        )
+
+    @cached_property
+    def staff(self) -> StaffService:
+        from chalicelib.adapters.dynamo_staff import DynamoStaffQueries
+        from chalicelib.services.staff import StaffService
+
+        return StaffService(
+            self.registrations,
+            DynamoStaffQueries(self.registrations),
+            self.documents,
+            office_id=self.settings.office_id,
+        )
+
+    @cached_property
+    def allocation(self) -> AllocationService:
+        from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
+        from chalicelib.domain.schedule import ArrivalPlan
+        from chalicelib.services.allocation import AllocationService
+
+        s = self.settings
+        return AllocationService(
+            DynamoAllocationRepository(client("dynamodb"), s.table_name),
+            self.mailer,
+            office_id=s.office_id,
+            default_slots=s.default_slots,
+            arrivals=ArrivalPlan(
+                opening=s.opening_times,
+                window_minutes=s.arrival_window_minutes,
+                per_window=s.arrivals_per_window,
+            ),
+            web_base_url=s.web_base_url,
+            retention_days=s.retention_days,
+        )
+
+    @cached_property
+    def proof_of_work(self) -> ProofOfWork:
+        from chalicelib.adapters.dynamo_proofs import DynamoSpentProofs
+        from chalicelib.services.proof_of_work import ProofOfWork
+
+        s = self.settings
+        return ProofOfWork(
+            DynamoSpentProofs(client("dynamodb"), s.table_name),
+            hmac_key=s.altcha_hmac_key,
+            max_number=s.altcha_max_number,
+        )
+
+    @cached_property
+    def mail_deliveries(self) -> DynamoMailDeliveries:
+        """Where SES bounce and complaint events are recorded (the mail event function)."""
+        from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
+
+        return DynamoMailDeliveries(client("dynamodb"), self.settings.table_name)
+
+    @cached_property
+    def retention(self) -> RetentionService:
+        """The nightly erasure of what the retention period no longer covers (the purge)."""
+        from chalicelib.adapters.dynamo_retention import DynamoRetention
+        from chalicelib.services.retention import RetentionService
+
+        s = self.settings
+        return RetentionService(
+            DynamoRetention(client("dynamodb"), s.table_name),
+            self.documents,
+            retention_days=s.retention_days,
+        )
 
     def staff_tokens(self) -> CognitoTokenVerifier:
         """The verifier of staff tokens, built on the first staff request."""
         if self.token_verifier is None:
             # PyJWT and cryptography load here, off the cold start of the applicant routes
             # and the jobs, which never verify a staff token (docs/performance.md).
-            from chalicelib.adapters.cognito import (  # noqa: PLC0415
+            from chalicelib.adapters.cognito import (
                 CognitoTokenVerifier,
                 RemoteKeySource,
                 pool_issuer,
@@ -85,68 +180,9 @@ class Container:
 
 @cache
 def container() -> Container:
-    settings = Settings.from_env()
-    repository = DynamoRegistrationRepository(client("dynamodb"), settings.table_name)
-    store = S3DocumentStore(client("s3"), settings.documents_bucket)
-    mailer = SesMailer(client("sesv2"), settings.mail_sender, settings.ses_configuration_set)
-    applicants = ApplicantService(
-        repository,
-        store,
-        mailer,
-        identity_secret=settings.identity_key,
-        office_id=settings.office_id,
-        web_base_url=settings.web_base_url,
-        retention_days=settings.retention_days,
-    )
-    staff = StaffService(
-        repository, DynamoStaffQueries(repository), store, office_id=settings.office_id
-    )
-    allocation = AllocationService(
-        DynamoAllocationRepository(client("dynamodb"), settings.table_name),
-        mailer,
-        office_id=settings.office_id,
-        default_slots=settings.default_slots,
-        arrivals=ArrivalPlan(
-            opening=settings.opening_times,
-            window_minutes=settings.arrival_window_minutes,
-            per_window=settings.arrivals_per_window,
-        ),
-        web_base_url=settings.web_base_url,
-        retention_days=settings.retention_days,
-    )
-    proof_of_work = ProofOfWork(
-        DynamoSpentProofs(client("dynamodb"), settings.table_name),
-        hmac_key=settings.altcha_hmac_key,
-        max_number=settings.altcha_max_number,
-    )
-    return Container(
-        settings=settings,
-        applicants=applicants,
-        staff=staff,
-        allocation=allocation,
-        proof_of_work=proof_of_work,
-    )
-
-
-@cache
-def mail_deliveries() -> DynamoMailDeliveries:
-    """Where SES bounce and complaint events are recorded (the mail event function only)."""
-    return DynamoMailDeliveries(client("dynamodb"), container().settings.table_name)
-
-
-@cache
-def retention() -> RetentionService:
-    """The nightly erasure of what the retention period no longer covers (the purge only)."""
-    settings = container().settings
-    return RetentionService(
-        DynamoRetention(client("dynamodb"), settings.table_name),
-        S3DocumentStore(client("s3"), settings.documents_bucket),
-        retention_days=settings.retention_days,
-    )
+    return Container(Settings.from_env())
 
 
 def reset() -> None:
     """Forget the built container (tests, after changing the environment)."""
     container.cache_clear()
-    mail_deliveries.cache_clear()
-    retention.cache_clear()

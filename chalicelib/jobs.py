@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice.app import Blueprint, CloudWatchEvent, Cron
 
-from chalicelib.bootstrap import container, retention
+from chalicelib.bootstrap import container
 from chalicelib.domain.schedule import RunVerdict
 from chalicelib.observability import (
     bind_correlation_id,
@@ -61,7 +61,7 @@ def end_of_day(event: CloudWatchEvent) -> dict[str, Any]:
 @publishes_metrics
 def purge_expired(event: CloudWatchEvent) -> dict[str, Any]:
     bind_correlation_id(event.event_id)
-    return retention().purge(scheduled_time(event)).as_dict()
+    return container().retention.purge(scheduled_time(event)).as_dict()
 
 
 def _allocate(event: CloudWatchEvent) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, SNSEvent
 
-from chalicelib.bootstrap import container, mail_deliveries
+from chalicelib.bootstrap import container
 from chalicelib.observability import bind_correlation_id, log, publishes_metrics
 from chalicelib.services.mail_events import parse_ses_event, record_mail_event
 
@@ -24,4 +24,5 @@ def handle_mail_event(event: SNSEvent) -> None:
         # The raw message holds recipient addresses: say only that it was not for us.
         log().info("mail_event_ignored")
         return
-    record_mail_event(mail_deliveries(), mail_event, container().clock())
+    c = container()
+    record_mail_event(c.mail_deliveries, mail_event, c.clock())

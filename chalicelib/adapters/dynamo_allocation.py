@@ -45,7 +45,7 @@ from chalicelib.domain.allocation import (
     RunEntry,
 )
 from chalicelib.domain.registration import Appointment, Registration, Status
-from chalicelib.services.ports import InviteOutcome
+from chalicelib.services.ports import InviteOutcome, SentMark
 
 DAY_SK = "DAY"
 INVITATION_PREFIX = "INV#"
@@ -127,6 +127,7 @@ class DynamoAllocationRepository:
         invited_at: str,
         lease_until: int,
         erase_after: int,
+        sent_mark: SentMark | None = None,
     ) -> InviteOutcome:
         if invitation.seq != counter.given + 1 or counter.given >= capacity:
             raise ValueError("an invitation takes the next seq of a day that has room")
@@ -201,17 +202,22 @@ class DynamoAllocationRepository:
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
+        items = [update_day, invite_registration, record_invitation]
+        if sent_mark is not None:
+            mark = _settle_update(sent_mark.kind, sent_mark.claim_id, MailStatus.SENT, sent_mark.at)
+            key = serialize(_invitation_key_item(sent_mark.invitation))
+            items.append({"Update": {"TableName": self._table, "Key": key, **mark}})
         try:
-            self._call(
-                "transact_write_items",
-                TransactItems=[update_day, invite_registration, record_invitation],
-            )
+            self._call("transact_write_items", TransactItems=items)
         except TransactionCancelled as cancelled:
-            failed = [*cancelled.failed_conditions, False, False, False]
-            if not any(failed[:3]):
+            failed = [*cancelled.failed_conditions, False, False, False, False]
+            if not any(failed[:4]):
                 raise
             return InviteOutcome(
-                invited=False, day_changed=failed[0] or failed[2], not_waiting=failed[1]
+                invited=False,
+                day_changed=failed[0] or failed[2],
+                not_waiting=failed[1],
+                mark_refused=failed[3] and not any(failed[:3]),
             )
         return InviteOutcome(invited=True)
 
@@ -256,27 +262,7 @@ class DynamoAllocationRepository:
     def settle_mail(
         self, invitation: Invitation, kind: MailKind, claim_id: str, status: MailStatus, now: int
     ) -> bool:
-        p = _MAIL_PREFIX[kind]
-        tried = status in (MailStatus.SENT, MailStatus.FAILED)
-        expression = f"SET #{p}_status = :status, #{p}_lease_until = :now"
-        named: dict[str, Any] = {
-            "status": status.value,
-            "now": now,
-            "claim": claim_id,
-            "sent": MailStatus.SENT.value,
-        }
-        attributes = [f"{p}_status", f"{p}_lease_until", f"{p}_claim"]
-        if tried:
-            expression += f" ADD #{p}_attempts :one"
-            attributes.append(f"{p}_attempts")
-            named["one"] = 1
-        return self._conditional_update(
-            invitation,
-            UpdateExpression=expression,
-            ConditionExpression=f"#{p}_claim = :claim AND #{p}_status <> :sent",
-            ExpressionAttributeNames=_names(*attributes),
-            ExpressionAttributeValues=values(**named),
-        )
+        return self._conditional_update(invitation, **_settle_update(kind, claim_id, status, now))
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -427,12 +413,8 @@ class DynamoAllocationRepository:
     # -- helpers ----------------------------------------------------------------------------
 
     def _conditional_update(self, invitation: Invitation, **request: Any) -> bool:
-        key = {
-            "PK": day_pk(invitation.office_id, invitation.day),
-            "SK": _invitation_key(invitation),
-        }
         try:
-            self._call("update_item", Key=serialize(key), **request)
+            self._call("update_item", Key=serialize(_invitation_key_item(invitation)), **request)
         except ClientError as error:
             if error_code(error) == "ConditionalCheckFailedException":
                 return False
@@ -476,6 +458,35 @@ def _set_expression(assignments: Mapping[str, Any]) -> dict[str, Any]:
 
 def _invitation_key(invitation: Invitation) -> str:
     return invitation_sk(invitation.seq, invitation.registration_id)
+
+
+def _settle_update(kind: MailKind, claim_id: str, status: MailStatus, now: int) -> dict[str, Any]:
+    """The update that records a claimed mail's outcome, under its claim (alone, or as an item
+    of an invitation's transaction)."""
+    p = _MAIL_PREFIX[kind]
+    tried = status in (MailStatus.SENT, MailStatus.FAILED)
+    expression = f"SET #{p}_status = :status, #{p}_lease_until = :now"
+    named: dict[str, Any] = {
+        "status": status.value,
+        "now": now,
+        "claim": claim_id,
+        "sent": MailStatus.SENT.value,
+    }
+    attributes = [f"{p}_status", f"{p}_lease_until", f"{p}_claim"]
+    if tried:
+        expression += f" ADD #{p}_attempts :one"
+        attributes.append(f"{p}_attempts")
+        named["one"] = 1
+    return {
+        "UpdateExpression": expression,
+        "ConditionExpression": f"#{p}_claim = :claim AND #{p}_status <> :sent",
+        "ExpressionAttributeNames": _names(*attributes),
+        "ExpressionAttributeValues": values(**named),
+    }
+
+
+def _invitation_key_item(invitation: Invitation) -> dict[str, str]:
+    return {"PK": day_pk(invitation.office_id, invitation.day), "SK": _invitation_key(invitation)}
 
 
 def invitation_item(i: Invitation) -> dict[str, Any]:

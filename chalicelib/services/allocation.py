@@ -1,13 +1,15 @@
 """Allocation use cases: give a day's appointments in queue order, mail them, close the day.
 
 Mail goes through an outbox. An invitation is committed with its mail `pending` and claimed by
-the run that gave it; that run sends it and marks it `sent`. A failed send is marked `failed`
-and released, and every run at its start (and at its end, when it knows of one) takes the day's
-open mails whose claim has lapsed and tries again, so an appointment is never rolled back for a
-mail and a re-run does not mail twice. The claim (a lease of LEASE) keeps two concurrent runs from
-sending the same mail. The one repeat that remains possible: a run that dies after the mail
-provider accepted a mail and before it was marked `sent` leaves it open, and a later run sends
-it again. Mailing twice is the lesser harm than not mailing.
+the run that gave it; that run sends it and marks it `sent` in the transaction of its next
+invitation (or alone after the last), so that a run writes once per invitation. A failed send
+is marked `failed` and released, and every run at its start (and at its end, when it knows of
+one) takes the day's open mails whose claim has lapsed and tries again, so an appointment is
+never rolled back for a mail and a re-run does not mail twice. The claim (a lease of LEASE)
+keeps two concurrent runs from sending the same mail. The one repeat that remains possible: a
+run that dies after the mail provider accepted a mail and before it was marked `sent` (at most
+one mail of the run) leaves it open, and a later run sends it again. Mailing twice is the
+lesser harm than not mailing.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from chalicelib.services.ports import (
     Mailer,
     MailMessage,
     MailNotSent,
+    SentMark,
 )
 
 # How long a claimed mail belongs to the run that claimed it: longer than one send with its
@@ -131,6 +134,7 @@ class _Tally:
     sent: int = 0
     failed: int = 0
     held: int = 0  # open mails another run's claim kept this run from sending
+    unmarked: SentMark | None = None  # sent, to be marked `sent` by the run's next write
 
 
 class AllocationService:
@@ -207,7 +211,7 @@ class AllocationService:
                 break
             for registration in page:
                 counter, capacity, invitation = self._give_place(
-                    registration, counter, capacity, run_id, now
+                    registration, counter, capacity, now, tally=tally, run_id=run_id
                 )
                 if invitation is not None:
                     entries.append(
@@ -220,10 +224,12 @@ class AllocationService:
                         claim=run_id,
                         now=now,
                         tally=tally,
+                        mark_later=True,
                     )
                 if counter.given >= capacity:
                     break
             after = page[-1].queue_key
+        self._mark_sent(tally)
 
         self._repo.record_run(
             AllocationRun(
@@ -272,11 +278,14 @@ class AllocationService:
         registration: Registration,
         counter: DayCounter,
         capacity: int,
-        run_id: str,
         now: datetime,
+        *,
+        tally: _Tally,
+        run_id: str,
     ) -> tuple[DayCounter, int, Invitation | None]:
-        """Invite one registration with the day's next seq; when the day moved under us
-        (a concurrent run, a capacity change), read it again and retry while there is room."""
+        """Invite one registration with the day's next seq, marking the run's last mail `sent`
+        in the same transaction; when the day moved under us (a concurrent run, a capacity
+        change), read it again and retry while there is room."""
         busy = 0
         while counter.given < capacity:
             seq = counter.given + 1
@@ -300,13 +309,19 @@ class AllocationService:
                     invited_at=utc_timestamp(now),
                     lease_until=_epoch(now + LEASE),
                     erase_after=_epoch(now + self._retention),
+                    sent_mark=tally.unmarked,
                 )
             except ServiceUnavailable:
                 busy += 1
                 if busy > MAX_BUSY_RETRIES:
                     raise
                 outcome = InviteOutcome(invited=False, day_changed=True)
+            if outcome.mark_refused and tally.unmarked is not None:
+                self._claim_lost(tally.unmarked)
+                tally.unmarked = None
+                continue
             if outcome.invited:
+                tally.unmarked = None
                 log().info(
                     "invitation_given",
                     registration_id=registration.registration_id,
@@ -509,8 +524,10 @@ class AllocationService:
         claim: str,
         now: datetime,
         tally: _Tally,
+        mark_later: bool = False,
     ) -> None:
-        """Send a mail whose claim this run holds, and record how it went."""
+        """Send a mail whose claim this run holds, and record how it went: at once, or with
+        `mark_later` a sent mail by the run's next write (its next invitation or _mark_sent)."""
         expected = Status.INVITED if kind is MailKind.INVITATION else Status.NO_SHOW
         if registration is None or registration.status is not expected:
             # Withdrawn, checked in or erased before the mail went out: nothing to tell.
@@ -530,13 +547,27 @@ class AllocationService:
                 error=str(error),
             )
             return
-        if not self._repo.settle_mail(invitation, kind, claim, MailStatus.SENT, _epoch(now)):
-            log().warning(
-                "mail_claim_lost", kind=kind.value, registration_id=invitation.registration_id
-            )
+        self._mark_sent(tally)
+        tally.unmarked = SentMark(invitation, kind, claim, _epoch(now))
+        if not mark_later:
+            self._mark_sent(tally)
         tally.sent += 1
         log().info(
             "mail_sent", kind=kind.value, registration_id=invitation.registration_id, run_id=claim
+        )
+
+    def _mark_sent(self, tally: _Tally) -> None:
+        """Record the run's sent mail that no invitation has marked yet, if any."""
+        mark, tally.unmarked = tally.unmarked, None
+        if mark is not None and not self._repo.settle_mail(
+            mark.invitation, mark.kind, mark.claim_id, MailStatus.SENT, mark.at
+        ):
+            self._claim_lost(mark)
+
+    @staticmethod
+    def _claim_lost(mark: SentMark) -> None:
+        log().warning(
+            "mail_claim_lost", kind=mark.kind.value, registration_id=mark.invitation.registration_id
         )
 
     def _mail(

@@ -174,6 +174,18 @@ class InviteOutcome:
     invited: bool
     day_changed: bool = False  # the day's counter or capacity moved: read it again
     not_waiting: bool = False  # the registration left the queue meanwhile: skip it
+    mark_refused: bool = False  # the claim of `sent_mark` was lost: mark it apart, try again
+
+
+@dataclass(frozen=True)
+class SentMark:
+    """A claimed mail the provider accepted, still to be recorded `sent` (with the next
+    invitation of its run, so that a run writes once per invitation, docs/performance.md)."""
+
+    invitation: Invitation
+    kind: MailKind
+    claim_id: str
+    at: int
 
 
 class AllocationRepository(Protocol):
@@ -196,10 +208,12 @@ class AllocationRepository(Protocol):
         invited_at: str,
         lease_until: int,
         erase_after: int,
+        sent_mark: SentMark | None = None,
     ) -> InviteOutcome:
         """One transaction: the day's counter from `counter.given` to `invitation.seq` while
         below `capacity`, the registration waiting -> invited, and the invitation recorded
-        with its mail pending and claimed by `invitation.run_id` until `lease_until`."""
+        with its mail pending and claimed by `invitation.run_id` until `lease_until`; with
+        `sent_mark`, that earlier mail recorded `sent` too, under its claim."""
 
     def invitations(self, office_id: str, day: date) -> list[Invitation]:
         """The day's invitations in order, read consistently."""

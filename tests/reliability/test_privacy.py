@@ -233,8 +233,7 @@ def test_a_purge_that_fails_part_way_is_completed_by_the_next(
         ).status_code
         == 204
     )
-    bootstrap.retention()  # built, so that its clients can be failed
-    eraser = bootstrap.retention()._repo
+    eraser = bootstrap.container().retention._repo  # built, so that its clients can be failed
     assert isinstance(eraser, DynamoRetention)
     ddb = eraser._repo._client
 
@@ -243,7 +242,7 @@ def test_a_purge_that_fails_part_way_is_completed_by_the_next(
 
     ddb.meta.events.register("before-call.dynamodb.DeleteItem", fail)
     with pytest.raises(Exception, match="busy"):
-        bootstrap.retention().purge(datetime(2026, 12, 25, 2, 30, tzinfo=UTC))
+        bootstrap.container().retention.purge(datetime(2026, 12, 25, 2, 30, tzinfo=UTC))
     ddb.meta.events.unregister("before-call.dynamodb.DeleteItem", fail)
     assert items(f"REG#{applicant.registration_id}")  # not erased yet: found again next time
     done = purge(client, clock, datetime(2026, 12, 26, 2, 30, tzinfo=UTC))
