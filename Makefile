@@ -66,6 +66,7 @@ package: $(STAMP)
 	rm -f $(BUILD)/sam.json $(BUILD)/template.json $(BUILD)/deployment.zip
 	AWS_DEFAULT_REGION=$(AWS_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template infra/resources.json $(BUILD)
+	$(PY) -m infra.package_code $(BUILD)/sam.json $(BUILD)/deployment.zip
 	$(PY) -m infra.finalize $(BUILD)/sam.json $(BUILD)/template.json
 
 ## cfn-lint on the packaged template (`make test` does the same in tests/infra).

@@ -7,7 +7,9 @@ of the modules the statement imported, without those the interpreter imports for
 
 from __future__ import annotations
 
+import json
 import os
+import py_compile
 import re
 import statistics
 import subprocess
@@ -18,6 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from infra.package_code import finish
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What a function's module needs anyway: the frameworks, imported alone.
@@ -32,8 +36,8 @@ _LINE = re.compile(r"import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)")
 def _imports(statement: str, where: Path = REPO_ROOT) -> dict[str, int]:
     """Top-level modules imported by `statement` in a fresh interpreter started in `where`, with
     their cumulative import time in microseconds. Bytecode is used where it is cached, and none
-    is written (-B): in an unpacked deployment package every module compiles from source, as
-    in Lambda, whose code folder is read-only."""
+    is written (-B), as in Lambda, whose code folder is read-only: in an unpacked deployment
+    package a module compiles from source unless infra/package_code.py compiled it."""
     done = subprocess.run(
         [sys.executable, "-B", "-X", "importtime", "-c", statement],
         cwd=where,
@@ -64,6 +68,14 @@ def import_times_ms(
     return {s: statistics.median(t) for s, t in times.items()}
 
 
+def compile_sources(root: Path = REPO_ROOT) -> None:
+    """Bytecode for the app's own modules in the working tree, as the installed frameworks
+    have theirs: a shell with PYTHONDONTWRITEBYTECODE (this machine's) would otherwise time
+    the app's modules compiled from source against the frameworks' cached bytecode."""
+    for source in [root / "app.py", *sorted((root / "chalicelib").rglob("*.py"))]:
+        py_compile.compile(str(source), doraise=True)
+
+
 def imported_libraries(module: str, candidates: Sequence[str] = LAZY_LIBRARIES) -> list[str]:
     """Which of `candidates` importing `module` pulls in (a fresh interpreter)."""
     probe = (
@@ -80,6 +92,7 @@ def imported_libraries(module: str, candidates: Sequence[str] = LAZY_LIBRARIES) 
 class DeploymentPackage:
     zipped_bytes: int
     by_top_level: Counter[str]  # compressed bytes per top-level folder or file of the zip
+    bytecode_modules: int  # modules shipped with their bytecode (__pycache__/*.pyc)
     import_ms: dict[str, float] = field(default_factory=dict)  # unpacked, by statement
 
     @property
@@ -88,7 +101,8 @@ class DeploymentPackage:
 
 
 def build_package(stage: str = "prod", import_runs: int = 0) -> DeploymentPackage:
-    """`chalice package` as `make package` runs it, into a temporary folder; its zip. With
+    """`chalice package` and infra/package_code.py as `make package` runs them, into a
+    temporary folder; its zip. With
     `import_runs`, also the import times of the entry modules from the unpacked package."""
     environment = {**os.environ, "AWS_DEFAULT_REGION": "eu-central-1"}
     environment.pop("AWS_ENDPOINT_URL", None)
@@ -108,6 +122,7 @@ def build_package(stage: str = "prod", import_runs: int = 0) -> DeploymentPackag
             capture_output=True,
             check=True,
         )
+        finish(json.loads((Path(out) / "sam.json").read_text()), Path(out) / "deployment.zip")
         package = package_contents(Path(out) / "deployment.zip")
         if import_runs:
             unpacked = Path(out) / "unpacked"
@@ -120,7 +135,9 @@ def build_package(stage: str = "prod", import_runs: int = 0) -> DeploymentPackag
 
 def package_contents(path: Path) -> DeploymentPackage:
     by_top_level: Counter[str] = Counter()
+    bytecode = 0
     with zipfile.ZipFile(path) as archive:
         for entry in archive.infolist():
             by_top_level[entry.filename.split("/")[0]] += entry.compress_size
-    return DeploymentPackage(path.stat().st_size, by_top_level)
+            bytecode += entry.filename.endswith(".pyc")
+    return DeploymentPackage(path.stat().st_size, by_top_level, bytecode)

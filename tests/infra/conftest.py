@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from infra.finalize import finalize, load_spec
+from infra.package_code import finish
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-central-1"
@@ -43,7 +44,8 @@ def tool(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
-    """`chalice package --merge-template infra/resources.json`, then infra/finalize.py.
+    """`chalice package --merge-template infra/resources.json`, then infra/package_code.py and
+    infra/finalize.py.
 
     Chalice downloads the Lambda wheels from PyPI on a machine that has not packaged before,
     and caches them in .chalice/deployments."""
@@ -68,7 +70,9 @@ def packaged(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    template = finalize(json.loads((out / "sam.json").read_text()), load_spec())
+    sam = json.loads((out / "sam.json").read_text())
+    finish(sam, out / "deployment.zip")
+    template = finalize(sam, load_spec())
     path = out / "template.json"
     path.write_text(json.dumps(template, indent=2))
     return Packaged(path, template)

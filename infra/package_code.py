@@ -1,0 +1,167 @@
+"""Finish the deployment package's code for cold starts: bytecode for what a cold start imports.
+
+`chalice package` zips sources only, and Lambda's code folder is read-only, so without this
+every cold start compiles each module it imports from source (docs/performance.md: about half
+of the import time of the entry modules). This step
+
+- imports each function's handler module (from the template's Handler) from the unpacked
+  package in a fresh interpreter, as Lambda does, and compiles exactly the modules that loaded
+  into `__pycache__` as unchecked-hash bytecode, which stays valid whatever the files' times
+  after unzipping (the package is never edited in place). The sources stay, for tracebacks;
+- drops the translations of holiday names of other countries than the office's: nothing loads
+  them, and they pay for the bytecode within the size target (12 MB zipped).
+
+The bytecode is for one Python version: this step refuses to run under another one than the
+functions' runtime.
+
+    python -m infra.package_code build/sam.json build/deployment.zip
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import py_compile
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from chalicelib.domain.schedule import HOLIDAY_COUNTRY
+
+FUNCTION = "AWS::Serverless::Function"
+# Holiday name translations: holidays/locale/<language>/LC_MESSAGES/<country>.mo
+_TRANSLATION = re.compile(r"^holidays/locale/[^/]+/LC_MESSAGES/(?P<country>[A-Z]+)\.(mo|po)$")
+# Prints the package's source files that importing the given modules loaded.
+_PROBE = """
+import importlib, json, os, sys
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+here = os.getcwd() + os.sep
+print(json.dumps(sorted({
+    m.__file__ for m in list(sys.modules.values())
+    if (getattr(m, "__file__", None) or "").startswith(here) and m.__file__.endswith(".py")
+})))
+"""
+
+
+class PackageError(RuntimeError):
+    """The package cannot be finished as asked; the message says why."""
+
+
+def handler_modules(template: Mapping[str, Any]) -> list[str]:
+    """The module of each function's Handler ("chalicelib.jobs.allocate_morning" ->
+    "chalicelib.jobs"), each once."""
+    modules = set()
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == FUNCTION:
+            modules.add(resource["Properties"]["Handler"].rpartition(".")[0])
+    return sorted(modules)
+
+
+def runtime_version(template: Mapping[str, Any]) -> tuple[int, int]:
+    """The one Python version of the template's functions: "python3.11" -> (3, 11)."""
+    runtimes = {
+        resource["Properties"].get("Runtime")
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") == FUNCTION
+    }
+    if len(runtimes) != 1:
+        raise PackageError(f"expected one Python runtime for all functions, found {runtimes}")
+    found = re.fullmatch(r"python(\d+)\.(\d+)", str(next(iter(runtimes))))
+    if found is None:
+        raise PackageError(f"not a Python runtime: {runtimes}")
+    return int(found[1]), int(found[2])
+
+
+def is_unused_translation(name: str, country: str = HOLIDAY_COUNTRY) -> bool:
+    found = _TRANSLATION.match(name)
+    return found is not None and found["country"] != country
+
+
+def imported_sources(root: Path, modules: Iterable[str]) -> list[Path]:
+    """The package's source files that importing `modules` from `root` loads (a fresh
+    interpreter without the caller's environment: imports read no settings)."""
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", _PROBE, *modules],
+        cwd=root,
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise PackageError(f"the package's handler modules do not import:\n{done.stderr}")
+    return [Path(path) for path in json.loads(done.stdout)]
+
+
+def finish(template: Mapping[str, Any], package: Path) -> list[Path]:
+    """Rewrite the zip at `package` as described above; the sources given bytecode, relative."""
+    wanted = runtime_version(template)
+    if sys.version_info[:2] != wanted:
+        raise PackageError(
+            f"the functions run Python {wanted[0]}.{wanted[1]}; bytecode made by "
+            f"{sys.version_info[0]}.{sys.version_info[1]} would be ignored there"
+        )
+    with tempfile.TemporaryDirectory(prefix="package-code-") as scratch:
+        root = Path(scratch) / "code"
+        with zipfile.ZipFile(package) as archive:
+            entries = [e for e in archive.infolist() if not is_unused_translation(e.filename)]
+            for entry in entries:
+                archive.extract(entry, root)
+        sources = imported_sources(root, handler_modules(template))
+        compiled = []
+        for source in sources:
+            target = py_compile.compile(
+                str(source),
+                cfile=None,
+                dfile=str(source.relative_to(root)),
+                doraise=True,
+                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            )
+            if target is None:  # only without doraise
+                raise PackageError(f"{source} did not compile")
+            compiled.append(Path(target).relative_to(root))
+        _write_zip(package, root, [e for e in entries if not e.is_dir()], compiled)
+        return [s.relative_to(root) for s in sources]
+
+
+def _write_zip(
+    package: Path, root: Path, entries: list[zipfile.ZipInfo], compiled: list[Path]
+) -> None:
+    """The kept entries as they were (times, permissions), then the bytecode, readable by all."""
+    partial = package.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for entry in entries:
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(entry, (root / entry.filename).read_bytes())
+        for relative in sorted(compiled):
+            added = zipfile.ZipInfo(relative.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            added.compress_type = zipfile.ZIP_DEFLATED
+            added.external_attr = 0o644 << 16
+            out.writestr(added, (root / relative).read_bytes())
+    partial.replace(package)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m infra.package_code SAM_TEMPLATE DEPLOYMENT_ZIP", file=sys.stderr)
+        return 2
+    template = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    package = Path(argv[1])
+    try:
+        sources = finish(template, package)
+    except PackageError as error:
+        print(f"package_code: {error}", file=sys.stderr)
+        return 1
+    size = package.stat().st_size / 1_000_000
+    print(f"{package}: bytecode for {len(sources)} modules, {size:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
