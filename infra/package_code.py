@@ -9,7 +9,8 @@ of the import time of the entry modules). This step
   into `__pycache__` as unchecked-hash bytecode, which stays valid whatever the files' times
   after unzipping (the package is never edited in place). The sources stay, for tracebacks;
 - drops the translations of holiday names of other countries than the office's: nothing loads
-  them, and they pay for the bytecode within the size target (12 MB zipped).
+  them, and they pay for the bytecode within the size target (12 MB zipped); and any bytecode
+  that came with the sources (a developer's __pycache__ folders, which chalice zips).
 
 The bytecode is for one Python version: this step refuses to run under another one than the
 functions' runtime.
@@ -83,6 +84,12 @@ def is_unused_translation(name: str, country: str = HOLIDAY_COUNTRY) -> bool:
     return found is not None and found["country"] != country
 
 
+def _dropped(name: str) -> bool:
+    """Unused translations, and bytecode that came with the sources (a developer's
+    __pycache__): only the bytecode made here, for the runtime, ships."""
+    return is_unused_translation(name) or name.endswith(".pyc") or "__pycache__/" in name
+
+
 def imported_sources(root: Path, modules: Iterable[str]) -> list[Path]:
     """The package's source files that importing `modules` from `root` loads (a fresh
     interpreter without the caller's environment: imports read no settings)."""
@@ -110,7 +117,7 @@ def finish(template: Mapping[str, Any], package: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="package-code-") as scratch:
         root = Path(scratch) / "code"
         with zipfile.ZipFile(package) as archive:
-            entries = [e for e in archive.infolist() if not is_unused_translation(e.filename)]
+            entries = [e for e in archive.infolist() if not _dropped(e.filename)]
             for entry in entries:
                 archive.extract(entry, root)
         sources = imported_sources(root, handler_modules(template))

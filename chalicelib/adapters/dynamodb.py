@@ -39,6 +39,7 @@ from chalicelib.domain.errors import (
     TooManyDocuments,
 )
 from chalicelib.domain.registration import (
+    DUPLICATE_DETAIL,
     Appointment,
     Registration,
     Status,
@@ -157,39 +158,69 @@ class DynamoRegistrationRepository:
     # -- writing ----------------------------------------------------------------------------
 
     def create(self, registration: Registration) -> None:
+        lock = self._lock_item(registration)
+        lock["ConditionExpression"] = "attribute_not_exists(PK)"
+        lock["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        try:
+            self._call(
+                "transact_write_items",
+                TransactItems=[self._new_registration_item(registration), {"Put": lock}],
+            )
+        except TransactionCancelled as cancelled:
+            if cancelled.failed_conditions[1]:
+                holder = (cancelled.old_items[1] or {}).get("registration_id")
+                raise DuplicateRegistration(DUPLICATE_DETAIL, holder_id=holder) from None
+            raise
+
+    def replace_unconfirmed(self, old: Registration, new: Registration) -> None:
+        condition, condition_values = status_in({Status.EMAIL_UNVERIFIED})
+        lock = self._lock_item(new)
+        lock["ConditionExpression"] = "registration_id = :old"
+        lock["ExpressionAttributeValues"] = values(old=old.registration_id)
         try:
             self._call(
                 "transact_write_items",
                 TransactItems=[
                     {
-                        "Put": {
+                        "Delete": {
                             "TableName": self._table,
-                            "Item": serialize(registration_item(registration)),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": serialize(
-                                {
-                                    "PK": person_pk(registration.identity_key),
-                                    "SK": LOCK_SK,
-                                    "registration_id": registration.registration_id,
-                                }
+                            "Key": serialize(
+                                {"PK": registration_pk(old.registration_id), "SK": REG_SK}
                             ),
-                            "ConditionExpression": "attribute_not_exists(PK)",
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": condition_values,
                         }
                     },
+                    self._new_registration_item(new),
+                    {"Put": lock},
                 ],
             )
-        except TransactionCancelled as cancelled:
-            if cancelled.failed_conditions[1]:
-                raise DuplicateRegistration(
-                    "There is already an active registration for this person. Use the link "
-                    "in the e-mail you received, or withdraw that registration first."
-                ) from None
-            raise
+        except TransactionCancelled:
+            # Confirmed, withdrawn or replaced by someone else meanwhile.
+            raise DuplicateRegistration(DUPLICATE_DETAIL) from None
+
+    def _new_registration_item(self, registration: Registration) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": serialize(registration_item(registration)),
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _lock_item(self, registration: Registration) -> dict[str, Any]:
+        """The put (without its condition) of the person's lock, held by `registration`."""
+        return {
+            "TableName": self._table,
+            "Item": serialize(
+                {
+                    "PK": person_pk(registration.identity_key),
+                    "SK": LOCK_SK,
+                    "registration_id": registration.registration_id,
+                }
+            ),
+        }
 
     def discard_unconfirmed(self, registration: Registration) -> None:
         condition, condition_values = status_in({Status.EMAIL_UNVERIFIED})

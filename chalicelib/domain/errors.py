@@ -50,6 +50,10 @@ class DuplicateRegistration(DomainError):
     status = 409
     title = "There is already an active registration for this person"
 
+    def __init__(self, detail: str, *, holder_id: str | None = None) -> None:
+        super().__init__(detail)
+        self.holder_id = holder_id  # the registration holding the person's slot, never shown
+
 
 class NotFound(DomainError):
     code = "not_found"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from chalicelib.domain.calendar import parse_utc_timestamp
 from chalicelib.domain.documents import Document, DocumentStatus, missing_kinds
 
 
@@ -26,6 +27,16 @@ class Status(StrEnum):
 
 FINAL_STATUSES = frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN})
 ACTIVE_STATUSES = frozenset(Status) - FINAL_STATUSES
+# A registration whose e-mail was never confirmed gives way to a new one of the same person
+# after this long: its link went to a mistyped address, or never went out (the function died
+# after storing it). Long enough that a double submit or a request still running is refused.
+UNCONFIRMED_REPLACEABLE_AFTER = timedelta(minutes=10)
+DUPLICATE_DETAIL = (
+    "There is already an active registration for this person. Use the link in the e-mail you "
+    "received, or withdraw that registration first. If that e-mail never arrived, check the "
+    f"address and register again after {UNCONFIRMED_REPLACEABLE_AFTER.seconds // 60} minutes: "
+    "a registration whose e-mail was never confirmed is then replaced."
+)
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.EMAIL_UNVERIFIED: frozenset({Status.AWAITING_DOCUMENTS, Status.WITHDRAWN}),
@@ -107,3 +118,12 @@ class Registration:
     @property
     def verified_documents(self) -> list[Document]:
         return [d for d in self.documents if d.status is DocumentStatus.VERIFIED]
+
+
+def gives_way_to_new(registration: Registration, now: datetime) -> bool:
+    """Whether a new registration of the same person may replace this one: never confirmed,
+    and older than UNCONFIRMED_REPLACEABLE_AFTER. No one has shown to hold its link."""
+    return (
+        registration.status is Status.EMAIL_UNVERIFIED
+        and parse_utc_timestamp(registration.created_at) + UNCONFIRMED_REPLACEABLE_AFTER <= now
+    )

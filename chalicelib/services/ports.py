@@ -22,13 +22,18 @@ class RegistrationRepository(Protocol):
     def create(self, registration: Registration) -> None:
         """Store a new registration and claim the person's one active slot.
 
-        Raises DuplicateRegistration when the person already has an active registration."""
+        Raises DuplicateRegistration, naming the holder, when the person already has an
+        active registration."""
 
     def get(self, registration_id: str) -> Registration | None:
         """The registration with its documents, read consistently."""
 
     def discard_unconfirmed(self, registration: Registration) -> None:
         """Undo `create` for a registration whose link could not be sent."""
+
+    def replace_unconfirmed(self, old: Registration, new: Registration) -> None:
+        """Erase `old`, still unconfirmed, and store `new` of the same person in its slot, in
+        one step. Raises DuplicateRegistration when `old` changed or left meanwhile."""
 
     def confirm_email(self, registration_id: str, confirmed_at: str) -> None:
         """email_unverified -> awaiting_documents (conditional)."""

@@ -11,6 +11,7 @@ from chalicelib.domain.documents import ContentType, Document, DocumentKind, Doc
 from chalicelib.domain.eligibility import ensure_eligible
 from chalicelib.domain.errors import (
     DocumentsIncomplete,
+    DuplicateRegistration,
     ErrorList,
     FieldError,
     InvalidState,
@@ -20,7 +21,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import identity_key
 from chalicelib.domain.office import office
-from chalicelib.domain.registration import Registration, Status, TitleType
+from chalicelib.domain.registration import Registration, Status, TitleType, gives_way_to_new
 from chalicelib.domain.tokens import (
     hash_token,
     is_well_formed_id,
@@ -133,7 +134,7 @@ class ApplicantService:
             created_at=utc_timestamp(now),
             office_id=self._office.office_id,
         )
-        self._repo.create(registration)
+        self._save_new(registration, now)
         try:
             self._mailer.send(self._registration_mail(registration, token))
         except MailNotSent as exc:
@@ -148,6 +149,22 @@ class ApplicantService:
         log().info("registration_created", registration_id=registration.registration_id)
         record_registration_created()
         return registration
+
+    def _save_new(self, registration: Registration, now: datetime) -> None:
+        """Store a new registration; in place of the person's unconfirmed one that has given
+        way (its link went nowhere, domain/registration.py), or else refuse it as a duplicate."""
+        try:
+            self._repo.create(registration)
+        except DuplicateRegistration as duplicate:
+            holder = self._repo.get(duplicate.holder_id) if duplicate.holder_id else None
+            if holder is None or not gives_way_to_new(holder, now):
+                raise
+            self._repo.replace_unconfirmed(holder, registration)
+            log().info(
+                "registration_replaced_unconfirmed",
+                registration_id=registration.registration_id,
+                replaced_id=holder.registration_id,
+            )
 
     def _registration_mail(self, registration: Registration, token: str) -> MailMessage:
         link = f"{self._web_base_url}/status.html#id={registration.registration_id}&token={token}"

@@ -79,7 +79,9 @@ def allocation_figures(large: int) -> None:
     figure(
         f"allocation_dynamodb_write_calls_{name}",
         calls.dynamodb_write_calls,
-        f"target <= k + c = {k} + c: 2 per invitation, see docs/performance.md",
+        target(calls.dynamodb_write_calls, k + 2)
+        + ": per invitation its transaction (marking the mail before it sent), then the last"
+        " mark and the run record",
     )
     figure(
         f"allocation_ses_calls_{name}",

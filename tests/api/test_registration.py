@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -120,6 +121,53 @@ def test_second_active_registration_of_a_person_is_refused(
     )
     problem(post(client, again), 409, "duplicate_registration")
     assert len(sent_mails()) == 1
+
+
+def test_the_duplicate_answer_says_when_an_unconfirmed_registration_gives_way(
+    client: Client,
+) -> None:
+    register(client)
+
+    found = problem(
+        post(client, registration_body(email="right@example.org")), 409, "duplicate_registration"
+    )
+
+    assert "register again after 10 minutes" in found["detail"]
+    assert "registration_id" not in json.dumps(found)
+
+
+def test_an_unconfirmed_registration_gives_way_to_the_persons_next_one_after_10_minutes(
+    client: Client, clock: FixedClock
+) -> None:
+    # The first address was mistyped: its link went nowhere.
+    mistyped = register(client, email="olena@exampel.org")
+    clock.now += timedelta(minutes=9, seconds=59)
+    problem(
+        post(client, registration_body(email="olena@example.org")), 409, "duplicate_registration"
+    )
+    clock.now += timedelta(seconds=1)
+
+    retried = register(client, email="olena@example.org")
+
+    assert retried.registration_id != mistyped.registration_id
+    assert mistyped.get().status_code == 404  # the old link opens nothing
+    assert retried.post("confirm-email").status_code == 200
+    registrations = [i for i in table_items() if i["SK"]["S"] == "REG"]
+    assert [r["registration_id"]["S"] for r in registrations] == [retried.registration_id]
+    locks = [i for i in table_items() if i["PK"]["S"].startswith("PERSON#")]
+    assert [lock["registration_id"]["S"] for lock in locks] == [retried.registration_id]
+
+
+def test_a_confirmed_registration_never_gives_way(client: Client, clock: FixedClock) -> None:
+    first = register(client)
+    assert first.post("confirm-email").status_code == 200
+    clock.now += timedelta(days=2)
+
+    problem(
+        post(client, registration_body(email="other@example.org")), 409, "duplicate_registration"
+    )
+
+    assert first.get().status_code == 200
 
 
 def test_another_person_may_register(client: Client) -> None:

@@ -87,6 +87,8 @@ def test_what_the_handlers_import_gets_bytecode_and_the_rest_stays_as_it_was(
             "lib/unused.py": b"VALUE = 2\n",
             "holidays/locale/de/LC_MESSAGES/DE.mo": b"de",
             "holidays/locale/fr/LC_MESSAGES/FR.mo": b"fr",
+            "lib/__pycache__/unused.cpython-39.pyc": b"a developer's",
+            f"lib/__pycache__/used.{sys.implementation.cache_tag}.pyc": b"stale",
         },
     )
 
@@ -104,6 +106,9 @@ def test_what_the_handlers_import_gets_bytecode_and_the_rest_stays_as_it_was(
         "lib/unused.py",
         "holidays/locale/de/LC_MESSAGES/DE.mo",
     }
+    with zipfile.ZipFile(zipped) as archive:
+        assert archive.read(f"lib/__pycache__/used.{tag}.pyc") != b"stale"
+        assert len(archive.namelist()) == len(set(archive.namelist()))
 
 
 def test_a_package_whose_handler_does_not_import_is_refused(tmp_path: Path) -> None:

@@ -88,6 +88,52 @@ def test_one_active_registration_per_identity(repo: DynamoRegistrationRepository
     repo.create(registration())
 
 
+def test_a_duplicate_names_the_registration_holding_the_person(
+    repo: DynamoRegistrationRepository,
+) -> None:
+    first = registration()
+    repo.create(first)
+
+    with pytest.raises(DuplicateRegistration) as refused:
+        repo.create(registration())
+
+    assert refused.value.holder_id == first.registration_id
+
+
+def test_an_unconfirmed_registration_is_replaced_in_one_step(
+    repo: DynamoRegistrationRepository,
+) -> None:
+    old, new = registration(), registration()
+    repo.create(old)
+
+    repo.replace_unconfirmed(old, new)
+
+    assert repo.get(old.registration_id) is None
+    assert repo.get(new.registration_id) == new
+    with pytest.raises(DuplicateRegistration) as refused:
+        repo.create(registration())
+    assert refused.value.holder_id == new.registration_id
+
+
+@pytest.mark.parametrize("meanwhile", ["confirmed", "replaced"])
+def test_a_registration_that_moved_meanwhile_is_not_replaced(
+    repo: DynamoRegistrationRepository, meanwhile: str
+) -> None:
+    old, other, new = registration(), registration(), registration()
+    repo.create(old)
+    if meanwhile == "confirmed":
+        repo.confirm_email(old.registration_id, NOW)
+    else:
+        repo.replace_unconfirmed(old, other)
+
+    with pytest.raises(DuplicateRegistration):
+        repo.replace_unconfirmed(old, new)
+
+    assert repo.get(new.registration_id) is None
+    kept = repo.get(old.registration_id if meanwhile == "confirmed" else other.registration_id)
+    assert kept is not None
+
+
 def test_discard_releases_the_identity(repo: DynamoRegistrationRepository) -> None:
     reg = registration()
     repo.create(reg)

@@ -120,10 +120,16 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
         "a link mailed twice",
         "",
     ),
+    "faults.registration.waited": (
+        "Faults",
+        "the same, per injection point",
+        "people whose link never came and who registered anew 10 minutes later (see Findings)",
+        "V11.1",
+    ),
     "faults.registration.stranded": (
         "Faults",
         "the same, per injection point",
-        "people left without a link and refused (409) until the purge (see Findings)",
+        "people left without a registration and its link after that",
         "V11.1",
     ),
     "faults.registration.throttled": (

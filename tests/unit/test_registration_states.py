@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import pytest
 
+from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.registration import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
+    Registration,
     Status,
+    TitleType,
     can_transition,
+    gives_way_to_new,
     queue_sort_key,
     sources_of,
 )
@@ -67,3 +71,46 @@ def test_queue_key_orders_by_expiry_then_queued_at_then_id() -> None:
         queue_sort_key(date(2026, 11, 20), "2026-11-24T09:00:00.000000Z", "a" * 32),
     ]
     assert sorted(keys) == [keys[1], keys[2], keys[3], keys[0]]
+
+
+def _unconfirmed(created_at: str, status: Status = Status.EMAIL_UNVERIFIED) -> Registration:
+    return Registration(
+        registration_id="r1",
+        status=status,
+        given_names="Olena",
+        family_name="Kovalenko",
+        date_of_birth=date(1991, 4, 12),
+        nationality="UKR",
+        email="olena@example.org",
+        language="uk",
+        title_type=TitleType.RESIDENCE_PERMIT,
+        title_number=None,
+        title_expires_on=date(2026, 11, 30),
+        token_hash="h",
+        identity_key="k",
+        created_at=created_at,
+        office_id="stuttgart",
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "minutes_later", "gives_way"),
+    [
+        (Status.EMAIL_UNVERIFIED, 0, False),
+        (Status.EMAIL_UNVERIFIED, 9.99, False),
+        (Status.EMAIL_UNVERIFIED, 10, True),
+        (Status.EMAIL_UNVERIFIED, 60 * 24 * 6, True),
+        (Status.AWAITING_DOCUMENTS, 10, False),
+        (Status.WAITING, 60 * 24, False),
+        (Status.INVITED, 60 * 24, False),
+    ],
+)
+def test_only_an_unconfirmed_registration_gives_way_and_only_after_10_minutes(
+    status: Status, minutes_later: float, gives_way: bool
+) -> None:
+    created = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    registration = _unconfirmed(utc_timestamp(created), status)
+
+    now = created + timedelta(minutes=minutes_later)
+
+    assert gives_way_to_new(registration, now) is gives_way
