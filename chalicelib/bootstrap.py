@@ -43,7 +43,14 @@ def utc_now() -> datetime:
 def client(service: str) -> Any:
     extra: dict[str, Any] = {}
     if service == "s3":
-        extra["config"] = _CLIENT_CONFIG.merge(Config(signature_version="s3v4"))
+        # Virtual-hosted addressing signs presigned URLs for the regional endpoint
+        # (bucket.s3.<region>.amazonaws.com). Without it botocore signs them for the global
+        # one, which answers a bucket outside us-east-1 with a redirect for up to a day after
+        # its creation, and a browser's upload does not follow a redirect. (An endpoint that
+        # is an IP address, the local emulation's, gets path-style URLs all the same.)
+        extra["config"] = _CLIENT_CONFIG.merge(
+            Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+        )
     else:
         extra["config"] = _CLIENT_CONFIG
     return boto3.client(service, **extra)

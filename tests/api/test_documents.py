@@ -54,6 +54,9 @@ def test_grant_is_a_presigned_post_bound_to_key_type_and_size(applicant: Applica
     assert expires - signed == timedelta(minutes=15)
     granted_until = datetime.fromisoformat(upload["expires_at"])
     assert granted_until - bootstrap.container().clock() == timedelta(minutes=15)
+    # The bucket's regional endpoint: the global one redirects a young bucket's uploads.
+    bucket = TEST_ENV["DOCUMENTS_BUCKET"]
+    assert upload["url"] == f"https://{bucket}.s3.{REGION}.amazonaws.com/"
     view = json.loads(applicant.get().body)
     assert view["documents"] == [
         {
