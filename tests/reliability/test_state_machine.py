@@ -43,7 +43,12 @@ from chalicelib.config import parse_opening_times
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
 from chalicelib.domain.documents import ContentType, DocumentKind
 from chalicelib.domain.errors import DomainError
-from chalicelib.domain.registration import TRANSITIONS, Status, TitleType
+from chalicelib.domain.registration import (
+    TRANSITIONS,
+    UNCONFIRMED_REPLACEABLE_AFTER,
+    Status,
+    TitleType,
+)
 from chalicelib.domain.schedule import ArrivalPlan, run_time
 from chalicelib.services.allocation import AllocationService
 from chalicelib.services.ports import MailMessage
@@ -144,6 +149,7 @@ class RegistrationLife(RuleBasedStateMachine):
         )
         self.now = START
         self.last_seen: dict[str, Status] = {}
+        self.registered: dict[str, tuple[int, datetime]] = {}  # id: the person, when
         self.steps = 0
         self.violations = 0
         self.invited_on: date | None = None  # the last day a run gave appointments
@@ -200,6 +206,11 @@ class RegistrationLife(RuleBasedStateMachine):
 
     def _register(self, person: int, expires_in: int) -> Held:
         given, family = PEOPLE[person]
+        unconfirmed = [
+            registration_id
+            for registration_id, (someone, _) in self.registered.items()
+            if someone == person and self.last_seen.get(registration_id) is Status.EMAIL_UNVERIFIED
+        ]
         registration = self._attempt(
             lambda: self.applicants.register(
                 NewRegistration(
@@ -218,6 +229,12 @@ class RegistrationLife(RuleBasedStateMachine):
         )
         if registration is None:
             return Held("0" * 32, "refused", person)  # a 409: the person has one already
+        for replaced in unconfirmed:
+            # The person's unconfirmed registration gave way to this one: erased, not lost, and
+            # only once UNCONFIRMED_REPLACEABLE_AFTER had passed.
+            assert self.now - self.registered[replaced][1] >= UNCONFIRMED_REPLACEABLE_AFTER
+            del self.last_seen[replaced]
+        self.registered[registration.registration_id] = (person, self.now)
         self._seen(registration.registration_id, registration.status)
         return Held(
             registration.registration_id, self._token_of(registration.registration_id), person
