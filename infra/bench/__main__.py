@@ -80,8 +80,8 @@ def allocation_figures(large: int) -> None:
         f"allocation_dynamodb_write_calls_{name}",
         calls.dynamodb_write_calls,
         target(calls.dynamodb_write_calls, k + 2)
-        + ": per invitation its transaction (marking the mail before it sent), then the last"
-        " mark and the run record",
+        + ": per invitation its transaction (which marks the mail before it sent), then the"
+        " last mark and the run record",
     )
     figure(
         f"allocation_ses_calls_{name}",
