@@ -100,6 +100,23 @@ def test_the_app_and_its_functions_are_all_there(packaged: Packaged) -> None:
     assert "DefaultRole" not in packaged.resources  # no shared, broad role
 
 
+def test_the_scheduled_jobs_get_five_minutes_and_the_other_functions_one(
+    packaged: Packaged,
+) -> None:
+    # A full day (up to MAX_SLOTS invitations, a transaction and a mail each) must fit in one
+    # run; the API answers within API Gateway's 29 s anyway.
+    timeouts = {lid: f["Properties"]["Timeout"] for lid, f in packaged.functions.items()}
+
+    assert timeouts == {
+        "APIHandler": 60,
+        "MailEvents": 60,
+        "AllocateMorning": 300,
+        "AllocateThursday": 300,
+        "EndOfDay": 300,
+        "PurgeExpired": 300,
+    }
+
+
 # -- data -----------------------------------------------------------------------------------
 
 
