@@ -129,6 +129,8 @@ class Container:
             ),
             web_base_url=s.web_base_url,
             retention_days=s.retention_days,
+            # The container's clock, read at each claim: tests replace it after the build.
+            clock=lambda: self.clock(),  # noqa: PLW0108
         )
 
     @cached_property

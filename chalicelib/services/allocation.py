@@ -58,6 +58,7 @@ from chalicelib.observability import (
 from chalicelib.services.ports import (
     REGISTRATION_ID_TAG,
     AllocationRepository,
+    Clock,
     InviteOutcome,
     Mailer,
     MailMessage,
@@ -148,7 +149,13 @@ class AllocationService:
         arrivals: ArrivalPlan,
         web_base_url: str,
         retention_days: int,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock`: the wall clock for the outbox's claims, which last LEASE from when they are
+        made, not from the run's start (a long run's later claims would be born lapsed, and a
+        concurrent run could send their mails too). Without it, the run's `now`: tests that
+        replay runs at chosen times."""
+        self._clock = clock
         self._repo = repository
         self._mailer = mailer
         self._office = office(office_id)
@@ -307,7 +314,7 @@ class AllocationService:
                     capacity=capacity,
                     appointment=self._appointment(invitation),
                     invited_at=utc_timestamp(now),
-                    lease_until=_epoch(now + LEASE),
+                    lease_until=_epoch(self._instant(now) + LEASE),
                     erase_after=_epoch(now + self._retention),
                     sent_mark=tally.unmarked,
                 )
@@ -392,7 +399,7 @@ class AllocationService:
                         no_show_at=utc_timestamp(now),
                         erase_after=_epoch(now + self._retention),
                         claim_id=run_id,
-                        lease_until=_epoch(now + LEASE),
+                        lease_until=_epoch(self._instant(now) + LEASE),
                     ):
                         no_shows += 1
                         log().info(
@@ -466,7 +473,7 @@ class AllocationService:
             no_show_at=utc_timestamp(now),
             erase_after=_epoch(now + self._retention),
             claim_id=run_id,
-            lease_until=_epoch(now + LEASE),
+            lease_until=_epoch(self._instant(now) + LEASE),
         ):
             raise InvalidState("This invitation was already checked in or closed.")
         no_show = replace(registration, status=Status.NO_SHOW)
@@ -510,7 +517,10 @@ class AllocationService:
     ) -> None:
         # Read before claiming, so that the claim covers the send alone.
         registration = self._repo.registration(invitation.registration_id)
-        if not self._repo.claim_mail(invitation, kind, run_id, _epoch(now), _epoch(now + LEASE)):
+        claimed_at = self._instant(now)
+        if not self._repo.claim_mail(
+            invitation, kind, run_id, _epoch(claimed_at), _epoch(claimed_at + LEASE)
+        ):
             tally.held += 1  # sent meanwhile, or another run holds it
             return
         self._send_claimed(invitation, kind, registration, claim=run_id, now=now, tally=tally)
@@ -593,6 +603,10 @@ class AllocationService:
         return replace(message, tags={REGISTRATION_ID_TAG: registration.registration_id})
 
     # -- helpers ----------------------------------------------------------------------------
+
+    def _instant(self, now: datetime) -> datetime:
+        """When a claim is made or judged: the clock's time, never before the run's `now`."""
+        return max(now, self._clock()) if self._clock is not None else now
 
     def _slots(self, counter: DayCounter) -> int:
         return day_slots(counter.day, self._default_slots, counter.slots_override)

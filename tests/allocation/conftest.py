@@ -23,6 +23,7 @@ from chalicelib.domain.registration import Registration, Status, TitleType
 from chalicelib.domain.schedule import ArrivalPlan
 from chalicelib.domain.tokens import new_id
 from chalicelib.services.allocation import AllocationService
+from chalicelib.services.ports import Clock
 from tests.conftest import REGION, TEST_ENV, FixedClock, sent_mails
 
 OFFICE = "stuttgart"
@@ -69,6 +70,7 @@ def build_service(
     slots: dict[int, int] | None = None,
     per_window: int = 2,
     table: str | None = None,
+    clock: Clock | None = None,
 ) -> AllocationService:
     """The service on the given clients (fresh ones by default), with small capacities."""
     return AllocationService(
@@ -86,6 +88,7 @@ def build_service(
         ),
         web_base_url=TEST_ENV["WEB_BASE_URL"],
         retention_days=30,
+        clock=clock,
     )
 
 

@@ -22,7 +22,7 @@ from tests.allocation.conftest import (
     build_service,
     mails_by_recipient,
 )
-from tests.conftest import REGION
+from tests.conftest import REGION, FixedClock
 
 AFTER_LEASE = LEASE + timedelta(minutes=1)
 
@@ -149,3 +149,38 @@ def test_a_mail_claimed_by_a_run_that_died_waits_for_its_lease(
     assert after_lease.mails_sent == 1
     assert statuses(days) == [(MailStatus.SENT, 1)]
     assert mails_by_recipient() == {queue.in_order()[0].email: 1}
+
+
+def test_a_long_runs_claims_last_a_lease_from_when_they_are_made(
+    aws: None, queue: Queue, days: DynamoAllocationRepository
+) -> None:
+    queue.fill(3)
+    clock = FixedClock(TUESDAY_RUN)
+    sends = 0
+    slow = boto3.client("sesv2", region_name=REGION)
+
+    def two_minutes_per_mail_then_die_at_the_third(**_: Any) -> None:
+        nonlocal sends
+        sends += 1
+        clock.now += timedelta(minutes=2)
+        if sends == 3:
+            raise Dies
+
+    slow.meta.events.register(
+        "before-call.sesv2.SendEmail", two_minutes_per_mail_then_die_at_the_third
+    )
+    with pytest.raises(Dies):
+        build_service(sesv2=slow, slots={1: 3}, clock=clock).allocate_day(TUESDAY_RUN)
+    # The third invitation was claimed 4 minutes into the run: its claim lasts until 5 minutes,
+    # long after a lease counted from the run's start would have lapsed.
+    assert statuses(days) == [(MailStatus.SENT, 1), (MailStatus.SENT, 1), (MailStatus.PENDING, 0)]
+
+    meanwhile = build_service(slots={1: 3}).allocate_day(
+        TUESDAY_RUN + timedelta(minutes=4, seconds=59)
+    )
+    assert meanwhile.mails_sent == 0
+
+    after_lease = build_service(slots={1: 3}).allocate_day(TUESDAY_RUN + timedelta(minutes=5))
+    assert after_lease.mails_sent == 1
+    assert statuses(days) == [(MailStatus.SENT, 1)] * 3
+    assert sorted(mails_by_recipient().values()) == [1, 1, 1]
