@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.browser.applicant import (
     messages,
     office_today,
     random_letters,
+    register_by_api,
     shot,
     status_link,
 )
@@ -204,3 +206,25 @@ def test_the_date_of_birth_cannot_be_in_the_future(
 
     expect(page.locator("#date_of_birth-error")).to_have_text(en["error.invalid.date_of_birth"])
     expect(page.locator("#date_of_birth")).to_have_attribute("aria-invalid", "true")
+
+
+def test_registering_the_same_person_again_says_what_to_do(
+    local_stack: LocalStack, open_page: OpenPage
+) -> None:
+    en = messages("en")
+    first = Person()
+    register_by_api(local_stack, first)
+    page = open_page(viewport=PHONE, locale="en-GB")
+    page.goto(form_url(local_stack))
+    expect_heading(page, en["register.heading"])
+
+    # The same person, with another address (the first one was mistyped, say).
+    fill_registration(page, replace(first, email=f"again.{random_letters(8)}@example.org"), "en")
+    page.get_by_role("button", name=en["register.submit"]).click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text(en["error.duplicate"])
+    assert "10" in en["error.duplicate"]  # when an unconfirmed registration gives way
+    expect(page.locator("#registration-form")).to_be_visible()
+    assert_accessible(page, "duplicate registration")
