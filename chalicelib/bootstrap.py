@@ -65,10 +65,16 @@ class Container:
     token_verifier: CognitoTokenVerifier | None = None
 
     @cached_property
+    def dynamodb(self) -> Any:
+        """One DynamoDB client for every repository (clients are thread-safe; each costs the
+        loading of its service model)."""
+        return client("dynamodb")
+
+    @cached_property
     def registrations(self) -> DynamoRegistrationRepository:
         from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 
-        return DynamoRegistrationRepository(client("dynamodb"), self.settings.table_name)
+        return DynamoRegistrationRepository(self.dynamodb, self.settings.table_name)
 
     @cached_property
     def documents(self) -> S3DocumentStore:
@@ -118,7 +124,7 @@ class Container:
 
         s = self.settings
         return AllocationService(
-            DynamoAllocationRepository(client("dynamodb"), s.table_name),
+            DynamoAllocationRepository(self.dynamodb, s.table_name),
             self.mailer,
             office_id=s.office_id,
             default_slots=s.default_slots,
@@ -140,7 +146,7 @@ class Container:
 
         s = self.settings
         return ProofOfWork(
-            DynamoSpentProofs(client("dynamodb"), s.table_name),
+            DynamoSpentProofs(self.dynamodb, s.table_name),
             hmac_key=s.altcha_hmac_key,
             max_number=s.altcha_max_number,
         )
@@ -150,7 +156,7 @@ class Container:
         """Where SES bounce and complaint events are recorded (the mail event function)."""
         from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
 
-        return DynamoMailDeliveries(client("dynamodb"), self.settings.table_name)
+        return DynamoMailDeliveries(self.dynamodb, self.settings.table_name)
 
     @cached_property
     def retention(self) -> RetentionService:
@@ -160,7 +166,7 @@ class Container:
 
         s = self.settings
         return RetentionService(
-            DynamoRetention(client("dynamodb"), s.table_name),
+            DynamoRetention(self.dynamodb, s.table_name),
             self.documents,
             retention_days=s.retention_days,
         )

@@ -67,6 +67,15 @@ class LocalStackError(RuntimeError):
     """The local stack could not start, or a part of it stopped."""
 
 
+def free_ports(count: int, host: str = HOST) -> list[int]:
+    """Ports nothing listens on now; all sockets stay open until each is picked, so they differ."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind((host, 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
 def wait_until(
     condition: Callable[[], _T | None],
     *,

@@ -173,7 +173,6 @@ class DynamoRegistrationRepository:
             raise
 
     def replace_unconfirmed(self, old: Registration, new: Registration) -> None:
-        condition, condition_values = status_in({Status.EMAIL_UNVERIFIED})
         lock = self._lock_item(new)
         lock["ConditionExpression"] = "registration_id = :old"
         lock["ExpressionAttributeValues"] = values(old=old.registration_id)
@@ -181,17 +180,7 @@ class DynamoRegistrationRepository:
             self._call(
                 "transact_write_items",
                 TransactItems=[
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": serialize(
-                                {"PK": registration_pk(old.registration_id), "SK": REG_SK}
-                            ),
-                            "ConditionExpression": condition,
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": condition_values,
-                        }
-                    },
+                    self._delete_unconfirmed_item(old),
                     self._new_registration_item(new),
                     {"Put": lock},
                 ],
@@ -223,24 +212,28 @@ class DynamoRegistrationRepository:
         }
 
     def discard_unconfirmed(self, registration: Registration) -> None:
-        condition, condition_values = status_in({Status.EMAIL_UNVERIFIED})
         self._call(
             "transact_write_items",
             TransactItems=[
-                {
-                    "Delete": {
-                        "TableName": self._table,
-                        "Key": serialize(
-                            {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
-                        ),
-                        "ConditionExpression": condition,
-                        "ExpressionAttributeNames": {"#status": "status"},
-                        "ExpressionAttributeValues": condition_values,
-                    }
-                },
+                self._delete_unconfirmed_item(registration),
                 self._release_lock(registration),
             ],
         )
+
+    def _delete_unconfirmed_item(self, registration: Registration) -> dict[str, Any]:
+        """The delete of a registration while its e-mail is still unconfirmed."""
+        condition, condition_values = status_in({Status.EMAIL_UNVERIFIED})
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": serialize(
+                    {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
+                ),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": condition_values,
+            }
+        }
 
     def confirm_email(self, registration_id: str, confirmed_at: str) -> None:
         self._transition(

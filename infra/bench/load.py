@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import random
-import socket
 import statistics
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +33,7 @@ from chalicelib.domain.calendar import office_today
 from infra import local_stack
 from infra.bench.registration import registration_body, solve
 from infra.bench.seeding import access_token, seed_waiting
-from infra.local_stack import HOST, LocalStack
+from infra.local_stack import LocalStack, free_ports
 
 JSON = {"Content-Type": "application/json"}
 
@@ -190,15 +189,6 @@ def _stack_for_load() -> Iterator[None]:
         yield
 
 
-def _free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now, all different."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind((HOST, 0))
-        return [sock.getsockname()[1] for sock in sockets]
-
-
 def measure_load(
     requests_per_phase: int = 2000,
     queue: int = 500,
@@ -206,7 +196,7 @@ def measure_load(
     deadline_seconds: float = 600,
 ) -> LoadResult:
     """Start a local stack on free ports (no schedules, no web form), load it, stop it."""
-    moto_port, api_port = _free_ports(2)
+    moto_port, api_port = free_ports(2)
     with (
         tempfile.TemporaryDirectory(prefix="bench-load-") as root,
         _stack_for_load(),

@@ -3,22 +3,11 @@ test session on free ports."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 
-from infra.local_stack import HOST, LocalStack
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports nothing listens on now; all sockets stay open until each is picked, so they differ."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
+from infra.local_stack import HOST, LocalStack, free_ports
 
 
 @pytest.fixture(scope="session")

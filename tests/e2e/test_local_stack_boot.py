@@ -25,11 +25,11 @@ from infra.local_stack import (
     LocalStackError,
     accepts_connections,
     first_link,
+    free_ports,
     parse_mail,
     stage_environment,
     wait_until,
 )
-from tests.e2e.conftest import free_ports
 
 pytestmark = pytest.mark.e2e
 
