@@ -11,6 +11,7 @@ from chalicelib.api.staff import staff_routes
 from chalicelib.jobs import scheduled_jobs
 from chalicelib.mail_events import mail_event_handlers
 from chalicelib.observability import publish_metrics
+from chalicelib.reading import reading_handlers
 
 # Chalice would add its own plain-text handler to the "notfalltermin" logger, which
 # Powertools already writes as JSON: one handler, one line per event.
@@ -22,3 +23,4 @@ app.register_blueprint(openapi_routes)
 app.register_blueprint(staff_routes)
 app.register_blueprint(scheduled_jobs)
 app.register_blueprint(mail_event_handlers)
+app.register_blueprint(reading_handlers)

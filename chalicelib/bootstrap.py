@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from chalicelib.config import Settings
+from chalicelib.config import ConfigurationError, Settings
 from chalicelib.domain.errors import Unauthorized
 
 # Each function imports what its first request needs, not what the others need: the
@@ -23,11 +23,12 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3 import S3DocumentStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.services.allocation import AllocationService
-    from chalicelib.services.ports import Clock
+    from chalicelib.services.ports import Clock, DocumentReader, ReadRequests
     from chalicelib.services.proof_of_work import ProofOfWork
     from chalicelib.services.registration import ApplicantService
     from chalicelib.services.retention import RetentionService
     from chalicelib.services.staff import StaffService
+    from chalicelib.services.verification import VerificationService
 
 # Retries with backoff inside one request; a request that still fails answers 503.
 _CLIENT_CONFIG = Config(
@@ -102,7 +103,45 @@ class Container:
             office_id=s.office_id,
             web_base_url=s.web_base_url,
             retention_days=s.retention_days,
+            verification=self.verification,
         )
+
+    @cached_property
+    def verification(self) -> VerificationService:
+        """Reading documents, the verdict after submit, corrections and the staff review."""
+        from chalicelib.adapters.dynamo_verification import DynamoVerification
+        from chalicelib.services.verification import VerificationService
+
+        s = self.settings
+        return VerificationService(
+            DynamoVerification(self.registrations),
+            lambda: self.document_reader,
+            lambda: self.read_requests,
+            office_id=s.office_id,
+            identity_secret=s.identity_key,
+            retention_days=s.retention_days,
+            hold_days=s.identity_hold_days,
+        )
+
+    @cached_property
+    def read_requests(self) -> ReadRequests:
+        from chalicelib.adapters.sqs_reads import SqsReadRequests
+
+        if not self.settings.read_queue_url:
+            raise ConfigurationError("READ_QUEUE_URL is not set: documents cannot be read")
+        return SqsReadRequests(client("sqs"), self.settings.read_queue_url)
+
+    @cached_property
+    def document_reader(self) -> DocumentReader:
+        """Amazon Textract in the cloud; the tesseract engine locally (DOCUMENT_READER)."""
+        s = self.settings
+        if s.document_reader == "tesseract":
+            from chalicelib.adapters.tesseract_reader import TesseractDocumentReader
+
+            return TesseractDocumentReader(client("s3"), s.documents_bucket)
+        from chalicelib.adapters.textract_reader import TextractDocumentReader
+
+        return TextractDocumentReader(client("textract"), s.documents_bucket)
 
     @cached_property
     def staff(self) -> StaffService:

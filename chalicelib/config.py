@@ -29,6 +29,16 @@ ARRIVAL_WINDOW_MINUTES = "ARRIVAL_WINDOW_MINUTES"
 ARRIVALS_PER_WINDOW = "ARRIVALS_PER_WINDOW"
 ALTCHA_HMAC_KEY = "ALTCHA_HMAC_KEY"
 ALTCHA_MAX_NUMBER = "ALTCHA_MAX_NUMBER"
+READ_QUEUE_URL = "READ_QUEUE_URL"
+DOCUMENT_READER = "DOCUMENT_READER"
+VERIFICATION_POLICY = "VERIFICATION_POLICY"
+IDENTITY_HOLD_DAYS = "IDENTITY_HOLD_DAYS"
+
+# Who reads a document's machine-readable zone: Amazon Textract in the cloud, the tesseract
+# OCR engine in `make run` and the tests (docs/performance.md, "Reading documents").
+DOCUMENT_READERS = ("textract", "tesseract")
+VERIFICATION_POLICIES = ("required", "preferred")
+DEFAULT_IDENTITY_HOLD_DAYS = 30
 
 # Allocation defaults: appointments per weekday (a date's override is set by staff), the
 # opening time the first arrival window starts at (Thursday's run is at 10:15, so the office
@@ -74,6 +84,11 @@ class Settings:
     # Signs the registration challenges; required (from_env), never empty in a built Settings.
     altcha_hmac_key: bytes = b""
     altcha_max_number: int = DEFAULT_ALTCHA_MAX_NUMBER
+    # The queue of read requests (SQS); none: documents are not read (the jobs do not need it).
+    read_queue_url: str | None = None
+    document_reader: str = "textract"
+    verification_policy: str = "required"
+    identity_hold_days: int = DEFAULT_IDENTITY_HOLD_DAYS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +140,10 @@ class Settings:
             arrivals_per_window=_positive(env, ARRIVALS_PER_WINDOW, DEFAULT_ARRIVALS_PER_WINDOW),
             altcha_hmac_key=altcha_hmac_key.encode("utf-8"),
             altcha_max_number=_positive(env, ALTCHA_MAX_NUMBER, DEFAULT_ALTCHA_MAX_NUMBER),
+            read_queue_url=env.get(READ_QUEUE_URL) or None,
+            document_reader=_one_of(env, DOCUMENT_READER, DOCUMENT_READERS),
+            verification_policy=_one_of(env, VERIFICATION_POLICY, VERIFICATION_POLICIES),
+            identity_hold_days=_positive(env, IDENTITY_HOLD_DAYS, DEFAULT_IDENTITY_HOLD_DAYS),
         )
 
 
@@ -176,3 +195,11 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ConfigurationError(f"{name} must be a whole number of at least 1")
     return int(raw)
+
+
+def _one_of(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """The variable's value, one of `choices`; the first when unset."""
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}")
+    return raw

@@ -36,6 +36,8 @@ METRICS_NAMESPACE = "Notfalltermin"
 
 REGISTRATIONS_CREATED = "RegistrationsCreated"
 DOCUMENTS_VERIFIED = "DocumentsVerified"
+DOCUMENTS_READ = "DocumentsRead"
+DOCUMENTS_UNREADABLE = "DocumentsUnreadable"
 DOCUMENTS_REJECTED = "DocumentsRejected"
 MAILS_SENT = "MailsSent"
 MAILS_FAILED = "MailsFailed"
@@ -65,6 +67,11 @@ def record_registration_created() -> None:
 
 def record_document_settled(verified: bool) -> None:
     _count(DOCUMENTS_VERIFIED if verified else DOCUMENTS_REJECTED)
+
+
+def record_document_read(readable: bool) -> None:
+    """A passport or title was read by machine: its zone found (check digits holding) or not."""
+    _count(DOCUMENTS_READ if readable else DOCUMENTS_UNREADABLE)
 
 
 def record_mail_sent() -> None:

@@ -13,6 +13,7 @@ from altcha.v1 import solve_challenge
 from chalice.test import Client
 
 from tests.conftest import sent_mails, text_part
+from tests.zone_documents import documents_for
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -145,10 +146,13 @@ def register(client: Client, **overrides: Any) -> Applicant:
 
 
 def ready_to_submit(client: Client, **overrides: Any) -> Applicant:
+    """Registered, confirmed, with a passport and a residence title whose machine-readable
+    zones say what was typed (tests/zone_documents.py)."""
     applicant = register(client, **overrides)
     assert applicant.post("confirm-email").status_code == 200
-    applicant.upload("passport", PDF)
-    applicant.upload("residence_title", JPEG, "image/jpeg")
+    documents = documents_for(registration_body(**overrides))
+    applicant.upload("passport", documents["passport"])
+    applicant.upload("residence_title", documents["residence_title"])
     return applicant
 
 

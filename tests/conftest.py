@@ -9,7 +9,7 @@ from email import message_from_bytes
 from email.message import Message
 from email.policy import default
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -19,6 +19,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from infra.table import create_table
+from tests.zone_documents import ZoneTextReader
 
 REGION = "eu-central-1"
 LOCAL_STAGE = json.loads(Path(".chalice/config.json").read_text())["stages"]["local"]
@@ -76,7 +77,13 @@ def aws(env: dict[str, str]) -> Iterator[None]:
 def clock(aws: None) -> FixedClock:
     """Tuesday 24 November 2026, 10:00 in Stuttgart."""
     fixed = FixedClock(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
-    bootstrap.container().clock = fixed
+    c = bootstrap.container()
+    c.clock = fixed
+    # Documents are read at once, by a reader of the zone that test files carry as text.
+    c.read_requests = ImmediateReads()
+    c.document_reader = ZoneTextReader(
+        boto3.client("s3", region_name=REGION), c.settings.documents_bucket
+    )
     return fixed
 
 
@@ -109,3 +116,31 @@ def html_part(mail: Message) -> str:
             assert isinstance(payload, bytes)
             return payload.decode(part.get_content_charset() or "utf-8")
     raise AssertionError("mail has no html part")
+
+
+class ImmediateReads:
+    """The ReadRequests port (our own) answered at once, in the same process: the API tests
+    see a document read as soon as it is verified. The SQS adapter and the `read_document`
+    handler are tested in tests/verification/test_read_function.py."""
+
+    def __init__(self) -> None:
+        self.requested: list[tuple[str, str]] = []
+        self.paused = False
+
+    def request_read(self, registration_id: str, document_id: str) -> None:
+        self.requested.append((registration_id, document_id))
+        if not self.paused:
+            c = bootstrap.container()
+            c.verification.read_document(registration_id, document_id, c.clock())
+
+    def deliver(self) -> None:
+        """Deliver what was requested while paused."""
+        self.paused = False
+        c = bootstrap.container()
+        for registration_id, document_id in list(self.requested):
+            c.verification.read_document(registration_id, document_id, c.clock())
+
+
+@pytest.fixture
+def reads(clock: FixedClock) -> ImmediateReads:
+    return cast(ImmediateReads, bootstrap.container().read_requests)

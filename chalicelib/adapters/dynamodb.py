@@ -11,6 +11,7 @@ Every state change is conditional on the state it leaves.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -26,6 +27,7 @@ from chalicelib.adapters.dynamo_errors import (
 from chalicelib.domain.documents import (
     COUNTED_STATUSES,
     MAX_DOCUMENTS,
+    READ_KINDS,
     ContentType,
     Document,
     DocumentKind,
@@ -38,6 +40,7 @@ from chalicelib.domain.errors import (
     NotFound,
     TooManyDocuments,
 )
+from chalicelib.domain.machine_readable_zone import MachineReadableZone
 from chalicelib.domain.registration import (
     DUPLICATE_DETAIL,
     Appointment,
@@ -49,6 +52,7 @@ from chalicelib.domain.registration import (
 )
 
 QUEUE_INDEX = "queue"
+READING = "pending"  # verification.ReadOutcome.PENDING
 REG_SK = "REG"
 LOCK_SK = "ACTIVE"
 
@@ -66,6 +70,11 @@ def person_pk(identity: str) -> str:
 
 def queue_pk(office_id: str) -> str:
     return f"QUEUE#{office_id}"
+
+
+def review_pk(office_id: str) -> str:
+    """The review list's partition of the queue index: oldest first."""
+    return f"REVIEW#{office_id}"
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -236,14 +245,14 @@ class DynamoRegistrationRepository:
         }
 
     def confirm_email(self, registration_id: str, confirmed_at: str) -> None:
-        self._transition(
+        self.transition(
             registration_id,
             Status.AWAITING_DOCUMENTS,
             set_values={"email_confirmed_at": confirmed_at},
         )
 
     def enqueue(self, registration: Registration, queued_at: str) -> None:
-        self._transition(
+        self.transition(
             registration.registration_id,
             Status.WAITING,
             set_values={
@@ -257,7 +266,7 @@ class DynamoRegistrationRepository:
         )
 
     def withdraw(self, registration: Registration, withdrawn_at: str, erase_after: int) -> None:
-        self._transition(
+        self.transition(
             registration.registration_id,
             Status.WITHDRAWN,
             set_values={"withdrawn_at": withdrawn_at, "expires_at": erase_after},
@@ -313,6 +322,8 @@ class DynamoRegistrationRepository:
         object_key: str,
         reason: RejectionReason | None,
     ) -> bool:
+        # A verified passport or title is read next (services/reading.py): pending until then.
+        to_read = status is DocumentStatus.VERIFIED and document.kind in READ_KINDS
         update: dict[str, Any] = {
             "Update": {
                 "TableName": self._table,
@@ -323,7 +334,8 @@ class DynamoRegistrationRepository:
                     }
                 ),
                 "UpdateExpression": "SET #status = :new, object_key = :key"
-                + (", rejection_reason = :reason" if reason else ""),
+                + (", rejection_reason = :reason" if reason else "")
+                + (", read_outcome = :reading" if to_read else ""),
                 "ConditionExpression": "#status = :pending",
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": values(
@@ -331,6 +343,7 @@ class DynamoRegistrationRepository:
                     key=object_key,
                     pending=DocumentStatus.PENDING.value,
                     **({"reason": reason.value} if reason else {}),
+                    **({"reading": READING} if to_read else {}),
                 ),
             }
         }
@@ -380,7 +393,7 @@ class DynamoRegistrationRepository:
     def _release_lock(self, registration: Registration) -> dict[str, Any]:
         return release_lock(self._table, registration)
 
-    def _transition(
+    def transition(
         self,
         registration_id: str,
         target: Status,
@@ -389,9 +402,12 @@ class DynamoRegistrationRepository:
         remove: tuple[str, ...] = (),
         extra_condition: str | None = None,
         also: list[dict[str, Any]] | None = None,
+        sources: frozenset[Status] | None = None,
+        extra_values: dict[str, Any] | None = None,
     ) -> None:
-        """Move a registration to `target` if, and only if, it is in a state that may."""
-        condition, condition_values = status_in(sources_of(target))
+        """Move a registration to `target` if, and only if, it is in a state that may (or in
+        one of `sources`, a narrower set for a move only some of those states may make)."""
+        condition, condition_values = status_in(sources or sources_of(target))
         if extra_condition:
             condition = f"{condition} AND {extra_condition}"
         assignments = {"status": target.value, **(set_values or {})}
@@ -399,6 +415,7 @@ class DynamoRegistrationRepository:
         expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(assignments)))
         if remove:
             expression += " REMOVE " + ", ".join(remove)
+        condition_values = {**condition_values, **(extra_values or {})}
         update = {
             "Update": {
                 "TableName": self._table,
@@ -521,6 +538,9 @@ def registration_from_item(item: Mapping[str, Any]) -> Registration:
         ),
         checked_in_at=item.get("checked_in_at"),
         rejection_reason=item.get("rejection_reason"),
+        review_reasons=tuple(item.get("review_reasons") or ()),
+        review_since=item.get("review_since"),
+        verified_by=item.get("verified_by"),
     )
 
 
@@ -540,7 +560,32 @@ def document_item(d: Document) -> dict[str, Any]:
         "upload_expires_at": d.upload_expires_at,
         "object_key": d.object_key,
         "rejection_reason": d.rejection_reason.value if d.rejection_reason else None,
+        "read_outcome": d.read_outcome,
+        "zone": zone_item(d.zone) if d.zone else None,
     }
+
+
+def zone_item(zone: MachineReadableZone) -> dict[str, Any]:
+    item = asdict(zone)
+    item["expires_on"] = zone.expires_on.isoformat()
+    item["date_of_birth"] = zone.date_of_birth.isoformat() if zone.date_of_birth else None
+    return {k: v for k, v in item.items() if v is not None}
+
+
+def zone_from_item(item: Mapping[str, Any]) -> MachineReadableZone:
+    born = item.get("date_of_birth")
+    return MachineReadableZone(
+        document_format=item["document_format"],
+        document_code=item["document_code"],
+        issuing_state=item["issuing_state"],
+        document_number=item["document_number"],
+        family_name=item["family_name"],
+        given_names=item["given_names"],
+        nationality=item["nationality"],
+        birth_date=item["birth_date"],
+        date_of_birth=date.fromisoformat(born) if born else None,
+        expires_on=date.fromisoformat(item["expires_on"]),
+    )
 
 
 def document_from_item(item: Mapping[str, Any]) -> Document:
@@ -557,4 +602,6 @@ def document_from_item(item: Mapping[str, Any]) -> Document:
         upload_expires_at=item["upload_expires_at"],
         object_key=item["object_key"],
         rejection_reason=RejectionReason(reason) if reason else None,
+        read_outcome=item.get("read_outcome"),
+        zone=zone_from_item(item["zone"]) if item.get("zone") else None,
     )

@@ -7,8 +7,10 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.http import bearer_token, empty_response, json_response, parse_body, route
 from chalicelib.api.schemas import (
     AppointmentView,
+    CorrectionRequest,
     DocumentRequest,
     DocumentView,
+    MismatchView,
     ProofOfWorkChallenge,
     RegistrationCreated,
     RegistrationRequest,
@@ -17,8 +19,10 @@ from chalicelib.api.schemas import (
     UploadGranted,
 )
 from chalicelib.bootstrap import container
+from chalicelib.domain.documents import Document
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.registration import Appointment
+from chalicelib.domain.registration import Appointment, Registration
+from chalicelib.domain.verification import check_document
 from chalicelib.services.registration import NewDocument, NewRegistration, RegistrationStatus
 
 applicant_routes = Blueprint(__name__)
@@ -99,6 +103,17 @@ def submit(registration_id: str) -> Response:
     )
 
 
+@route(applicant_routes, "/registrations/{registration_id}/corrections", methods=["POST"])
+def correct(registration_id: str) -> Response:
+    token = _token()
+    body = parse_body(applicant_routes.current_request, CorrectionRequest)
+    changes = {k: str(v) for k, v in body.model_dump(mode="json", exclude_none=True).items()}
+    c = container()
+    return json_response(
+        registration_view(c.applicants.correct(registration_id, token, changes, c.clock()))
+    )
+
+
 @route(applicant_routes, "/registrations/{registration_id}", methods=["DELETE"])
 def withdraw(registration_id: str) -> Response:
     c = container()
@@ -113,17 +128,30 @@ def registration_view(status: RegistrationStatus) -> RegistrationView:
         status=r.status,
         given_names=r.given_names,
         family_name=r.family_name,
+        date_of_birth=r.date_of_birth,
         title_type=r.title_type,
         title_expires_on=r.title_expires_on,
-        documents=[
-            DocumentView(
-                document_id=d.document_id, kind=d.kind, filename=d.filename, status=d.status.value
-            )
-            for d in r.documents
-        ],
+        documents=[document_view(r, d) for d in r.documents],
         missing_documents=r.missing_documents,
         queue_position=status.queue_position,
         appointment=appointment_view(r.appointment),
+    )
+
+
+def document_view(registration: Registration, document: Document) -> DocumentView:
+    checked = check_document(registration, document)
+    return DocumentView(
+        document_id=document.document_id,
+        kind=document.kind,
+        filename=document.filename,
+        status=document.status.value,
+        check=checked.check,
+        mismatches=[
+            MismatchView(
+                field=m.field, typed=m.typed, document=m.document, correctable=m.correctable
+            )
+            for m in checked.mismatches
+        ],
     )
 
 

@@ -11,6 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, Str
 from chalicelib.domain.documents import MAX_DOCUMENT_BYTES, ContentType, DocumentKind
 from chalicelib.domain.nationality import is_nationality_code
 from chalicelib.domain.registration import Status, TitleType
+from chalicelib.domain.verification import Check
+from chalicelib.domain.verification import Field as DataField
 
 # German and English are complete; Turkish, Arabic and Ukrainian are offered by the form.
 Language = Literal["de", "en", "tr", "ar", "uk"]
@@ -128,11 +130,29 @@ class RegistrationCreated(ResponseModel):
     status: Status
 
 
+class MismatchView(ResponseModel):
+    """A field on which a document disagrees with what was typed: dates as YYYY-MM-DD, names
+    as the machine-readable zone writes them ("MUELLER")."""
+
+    field: DataField
+    typed: str
+    document: str
+    correctable: bool = Field(
+        description="The applicant may correct it to what the document says "
+        "(POST /registrations/{id}/corrections)."
+    )
+
+
 class DocumentView(ResponseModel):
     document_id: str
     kind: DocumentKind
     filename: str
     status: str
+    check: Check = Field(
+        description="The machine reading of a passport or residence title: pending (being "
+        "checked), matches, mismatch, unreadable; not_read for other documents."
+    )
+    mismatches: list[MismatchView] = Field(default_factory=list)
 
 
 class AppointmentView(ResponseModel):
@@ -147,12 +167,22 @@ class RegistrationView(ResponseModel):
     status: Status
     given_names: str
     family_name: str
+    date_of_birth: date
     title_type: TitleType
     title_expires_on: date
     documents: list[DocumentView]
     missing_documents: list[str]
     queue_position: int | None
     appointment: AppointmentView | None
+
+
+class CorrectionRequest(RequestModel):
+    """Typed data made what a read document says; each field must agree with a document."""
+
+    title_expires_on: date | None = None
+    family_name: PersonName | None = None
+    given_names: PersonName | None = None
+    date_of_birth: date | None = None
 
 
 class UploadForm(ResponseModel):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, timedelta
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.applicant import appointment_view
-from chalicelib.api.http import json_response, parse_body
+from chalicelib.api.http import empty_response, json_response, parse_body
+from chalicelib.api.schemas import MismatchView
 from chalicelib.api.staff_auth import staff_route
 from chalicelib.api.staff_schemas import (
     AllocationRequest,
@@ -21,18 +23,29 @@ from chalicelib.api.staff_schemas import (
     CheckInRequest,
     CheckInResult,
     DayStats,
+    HistoryItem,
+    LiftHoldRequest,
     QueueByExpiry,
     QueueItem,
     QueueList,
+    ReviewItem,
+    ReviewList,
+    ReviewRequest,
+    ReviewResult,
     StaffDocument,
     StaffRecord,
+    ZoneView,
     mask_document_number,
 )
 from chalicelib.bootstrap import container
 from chalicelib.domain.allocation import DayCapacity
 from chalicelib.domain.calendar import office_today
-from chalicelib.domain.errors import FieldError, ValidationFailed
+from chalicelib.domain.documents import Document
+from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
+from chalicelib.domain.registration import Registration
 from chalicelib.domain.staff import StaffGroup, StaffIdentity
+from chalicelib.domain.verification import check_document
+from chalicelib.services.verification import DATA_INCORRECT, ReviewOutcome
 
 staff_routes = Blueprint(__name__)
 
@@ -113,20 +126,14 @@ def registration_record(staff: StaffIdentity, registration_id: str) -> Response:
         checked_in_at=r.checked_in_at,
         rejection_reason=r.rejection_reason,
         mail_undeliverable=r.mail_undeliverable_reason,
-        documents=[
-            StaffDocument(
-                document_id=d.document.document_id,
-                kind=d.document.kind,
-                filename=d.document.filename,
-                content_type=d.document.content_type.value,
-                size_bytes=d.document.size_bytes,
-                status=d.document.status.value,
-                rejection_reason=d.document.rejection_reason.value
-                if d.document.rejection_reason
-                else None,
-                download_url=d.url,
+        documents=[staff_document(r, d.document, d.url) for d in record.documents],
+        review_reasons=list(r.review_reasons),
+        verified_by=r.verified_by,
+        history=[
+            HistoryItem(
+                at=h.at, actor=h.actor, action=h.action, changes=dict(h.changes), detail=h.detail
             )
-            for d in record.documents
+            for h in c.verification.history(r.registration_id)
         ],
     )
     return json_response(body)
@@ -221,6 +228,9 @@ def check_in(staff: StaffIdentity, registration_id: str) -> Response:
         now=now,
     )
     c.staff.audit(staff, "check_in", now, registration_id=registration_id, detail=body.outcome)
+    if body.outcome == DATA_INCORRECT:
+        # False data has a consequence: the person's next registration goes to review.
+        c.verification.hold_identity(registration, now)
     return json_response(CheckInResult(registration_id=registration_id, status=registration.status))
 
 
@@ -291,4 +301,110 @@ def allocate_now(staff: StaffIdentity) -> Response:
 def _capacity_day(day: DayCapacity) -> CapacityDay:
     return CapacityDay(
         date=day.day, slots=day.slots, given=day.given, left=day.left, closed=day.closed
+    )
+
+
+# -- the review list (issue 12) ----------------------------------------------------------------
+
+
+@staff_route(staff_routes, "/staff/reviews", methods=["GET"])
+def reviews(staff: StaffIdentity) -> Response:
+    c = container()
+    now = c.clock()
+    page = c.verification.review_page(_limit(), _query("cursor"))
+    items = []
+    for r in page.registrations:
+        documents = []
+        for d in r.documents:
+            url = c.staff.document_url(staff, d, now)
+            documents.append(staff_document(r, d, url))
+        items.append(
+            ReviewItem(
+                registration_id=r.registration_id,
+                review_since=r.review_since,
+                review_reasons=list(r.review_reasons),
+                family_name=r.family_name,
+                given_names=r.given_names,
+                date_of_birth=r.date_of_birth,
+                nationality=r.nationality,
+                title_type=r.title_type,
+                title_number=r.title_number,
+                title_expires_on=r.title_expires_on,
+                documents=documents,
+            )
+        )
+    c.staff.audit(
+        staff,
+        "review_list_read",
+        now,
+        detail=",".join(r.registration_id for r in page.registrations) or None,
+    )
+    return json_response(ReviewList(items=items, next_cursor=page.next_cursor))
+
+
+@staff_route(staff_routes, "/staff/registrations/{registration_id}/review", methods=["POST"])
+def review(staff: StaffIdentity, registration_id: str) -> Response:
+    body = parse_body(staff_routes.current_request, ReviewRequest)
+    c = container()
+    now = c.clock()
+    corrected = body.corrected.title_expires_on if body.corrected else None
+    registration = c.verification.review(
+        registration_id,
+        actor=staff.username,
+        outcome=ReviewOutcome(body.outcome),
+        reason=body.reason,
+        corrected_expiry=corrected,
+        now=now,
+    )
+    detail = body.outcome + (f" expiry={corrected.isoformat()}" if corrected else "")
+    c.staff.audit(staff, "review", now, registration_id=registration_id, detail=detail)
+    return json_response(
+        ReviewResult(
+            registration_id=registration_id,
+            status=registration.status,
+            title_expires_on=registration.title_expires_on,
+        )
+    )
+
+
+@staff_route(
+    staff_routes,
+    "/staff/registrations/{registration_id}/lift-hold",
+    StaffGroup.ADMIN,
+    methods=["POST"],
+)
+def lift_hold(staff: StaffIdentity, registration_id: str) -> Response:
+    body = parse_body(staff_routes.current_request, LiftHoldRequest)
+    c = container()
+    now = c.clock()
+    if not c.verification.lift_hold(
+        registration_id, actor=staff.username, reason=body.reason, now=now
+    ):
+        raise NotFound("This person's identity is not on hold.")
+    c.staff.audit(staff, "hold_lifted", now, registration_id=registration_id, detail=body.reason)
+    return empty_response()
+
+
+def staff_document(
+    registration: Registration, document: Document, url: str | None
+) -> StaffDocument:
+    checked = check_document(registration, document)
+    zone = document.zone
+    return StaffDocument(
+        document_id=document.document_id,
+        kind=document.kind,
+        filename=document.filename,
+        content_type=document.content_type.value,
+        size_bytes=document.size_bytes,
+        status=document.status.value,
+        rejection_reason=document.rejection_reason.value if document.rejection_reason else None,
+        download_url=url,
+        check=checked.check,
+        zone=ZoneView.model_validate(asdict(zone)) if zone else None,
+        mismatches=[
+            MismatchView(
+                field=m.field, typed=m.typed, document=m.document, correctable=m.correctable
+            )
+            for m in checked.mismatches
+        ],
     )

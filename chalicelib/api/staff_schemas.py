@@ -7,9 +7,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.api.schemas import AppointmentView, RequestModel, ResponseModel
+from chalicelib.api.schemas import AppointmentView, MismatchView, RequestModel, ResponseModel
 from chalicelib.domain.documents import DocumentKind
 from chalicelib.domain.registration import Status, TitleType
+from chalicelib.domain.verification import Check
 
 
 def mask_document_number(number: str | None) -> str | None:
@@ -37,6 +38,21 @@ class QueueList(ResponseModel):
     next_cursor: str | None
 
 
+class ZoneView(ResponseModel):
+    """What a document's machine-readable zone says (ICAO 9303), every check digit holding."""
+
+    document_format: str = Field(description="TD1, TD2, TD3, MRVA or MRVB")
+    document_code: str
+    issuing_state: str
+    document_number: str
+    family_name: str
+    given_names: str
+    nationality: str
+    birth_date: str = Field(description="YYMMDD as in the zone, '<' for an unknown part")
+    date_of_birth: date | None
+    expires_on: date
+
+
 class StaffDocument(ResponseModel):
     document_id: str
     kind: DocumentKind
@@ -46,6 +62,58 @@ class StaffDocument(ResponseModel):
     status: str
     rejection_reason: str | None
     download_url: str | None = Field(description="Short-lived; saved as an attachment.")
+    check: Check
+    zone: ZoneView | None = Field(default=None, description="The machine reading, when read.")
+    mismatches: list[MismatchView] = Field(default_factory=list)
+
+
+class HistoryItem(ResponseModel):
+    at: str
+    actor: str = Field(description="applicant, machine, or a staff member's user name")
+    action: str
+    changes: dict[str, str]
+    detail: str | None
+
+
+class ReviewItem(ResponseModel):
+    """One registration on the review list: typed data, each document's reading, and why."""
+
+    registration_id: str
+    review_since: str | None
+    review_reasons: list[str]
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    nationality: str
+    title_type: TitleType
+    title_number: str | None
+    title_expires_on: date
+    documents: list[StaffDocument]
+
+
+class ReviewList(ResponseModel):
+    items: list[ReviewItem]
+    next_cursor: str | None
+
+
+class ReviewCorrection(RequestModel):
+    title_expires_on: date | None = None
+
+
+class ReviewRequest(RequestModel):
+    outcome: Literal["verified", "data_incorrect"]
+    reason: str = Field(min_length=3, max_length=500)
+    corrected: ReviewCorrection | None = None
+
+
+class LiftHoldRequest(RequestModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class ReviewResult(ResponseModel):
+    registration_id: str
+    status: Status
+    title_expires_on: date
 
 
 class AppointmentItem(ResponseModel):
@@ -117,6 +185,11 @@ class StaffRecord(ResponseModel):
         description="Why mail to the applicant bounced or was refused; None when it arrives."
     )
     documents: list[StaffDocument]
+    review_reasons: list[str] = Field(default_factory=list)
+    verified_by: str | None = Field(
+        default=None, description="machine, or the staff member who verified the data"
+    )
+    history: list[HistoryItem] = Field(default_factory=list)
 
 
 class AuditItem(ResponseModel):

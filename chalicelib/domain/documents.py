@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from chalicelib.domain.machine_readable_zone import MachineReadableZone
+
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENTS = 10
 UPLOAD_EXPIRY_SECONDS = 15 * 60
@@ -17,6 +19,9 @@ class DocumentKind(StrEnum):
 
 
 REQUIRED_KINDS: tuple[DocumentKind, ...] = (DocumentKind.PASSPORT, DocumentKind.RESIDENCE_TITLE)
+# The documents whose machine-readable zone is read (verification.py); an "other" document
+# is only ever seen by staff.
+READ_KINDS = frozenset({DocumentKind.PASSPORT, DocumentKind.RESIDENCE_TITLE})
 
 
 class ContentType(StrEnum):
@@ -71,6 +76,10 @@ class Document:
     upload_expires_at: str
     object_key: str
     rejection_reason: RejectionReason | None = None
+    # The machine reading of a verified passport or residence title (verification.py):
+    # "pending" until read, then "read" with its zone, or "unreadable".
+    read_outcome: str | None = None
+    zone: MachineReadableZone | None = None
 
 
 def named_for_type(filename: str, content_type: ContentType) -> str:

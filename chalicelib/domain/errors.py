@@ -29,6 +29,12 @@ class ValidationFailed(DomainError):
     title = "The request is not valid"
 
 
+class CorrectionNotOnDocument(ValidationFailed):
+    """A correction asked the typed data to become something no read document says."""
+
+    code = "correction_not_on_document"
+
+
 class MalformedRequest(ValidationFailed):
     status = 400
     title = "The request could not be read"

@@ -13,7 +13,9 @@ from chalicelib.domain.documents import Document, DocumentStatus, missing_kinds
 class Status(StrEnum):
     EMAIL_UNVERIFIED = "email_unverified"
     AWAITING_DOCUMENTS = "awaiting_documents"
-    WAITING = "waiting"
+    CHECKING = "checking"  # submitted; a document's machine-readable zone is being read
+    IN_REVIEW = "in_review"  # submitted; the data could not be verified by machine
+    WAITING = "waiting"  # verified, in the queue
     INVITED = "invited"
     SERVED = "served"
     REJECTED = "rejected"
@@ -40,7 +42,15 @@ DUPLICATE_DETAIL = (
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.EMAIL_UNVERIFIED: frozenset({Status.AWAITING_DOCUMENTS, Status.WITHDRAWN}),
-    Status.AWAITING_DOCUMENTS: frozenset({Status.WAITING, Status.WITHDRAWN}),
+    Status.AWAITING_DOCUMENTS: frozenset(
+        {Status.CHECKING, Status.IN_REVIEW, Status.WAITING, Status.WITHDRAWN}
+    ),
+    Status.CHECKING: frozenset({Status.IN_REVIEW, Status.WAITING, Status.WITHDRAWN}),
+    # Invited from review only under the `preferred` verification policy (config.py), and
+    # only when no verified person is waiting.
+    Status.IN_REVIEW: frozenset(
+        {Status.WAITING, Status.REJECTED, Status.INVITED, Status.WITHDRAWN}
+    ),
     Status.WAITING: frozenset({Status.INVITED, Status.WITHDRAWN}),
     Status.INVITED: frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN}),
     Status.SERVED: frozenset(),
@@ -104,6 +114,11 @@ class Registration:
     mail_undeliverable_reason: str | None = None
     checked_in_at: str | None = None
     rejection_reason: str | None = None
+    # Why the data could not be verified by machine (verification.ReviewReason values), and
+    # since when it waits for staff; who verified it, once verified.
+    review_reasons: tuple[str, ...] = ()
+    review_since: str | None = None
+    verified_by: str | None = None
 
     @property
     def queue_key(self) -> str | None:

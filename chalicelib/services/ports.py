@@ -15,6 +15,7 @@ from chalicelib.domain.allocation import (
     MailStatus,
 )
 from chalicelib.domain.documents import ContentType, Document, DocumentStatus, RejectionReason
+from chalicelib.domain.machine_readable_zone import MachineReadableZone
 from chalicelib.domain.registration import Appointment, Registration, Status
 
 
@@ -96,6 +97,121 @@ class DocumentStore(Protocol):
     def delete(self, key: str) -> None: ...
 
     def delete_prefix(self, prefix: str) -> None: ...
+
+
+class DocumentReader(Protocol):
+    """Reads the machine-readable zone (ICAO Doc 9303) of a stored document: Amazon Textract
+    in the cloud, a local OCR engine in `make run` and the tests."""
+
+    def read_zone(
+        self, object_key: str, content_type: ContentType, today: date
+    ) -> MachineReadableZone | None:
+        """The zone of the document under `object_key` (a JPEG, PNG or PDF), every check digit
+        verified; None when no zone could be read whose check digits all hold (unreadable).
+        `today` resolves the century of two-digit years. Raises ServiceUnavailable when the
+        reader itself failed (the read is then retried), never for a bad document."""
+
+
+class ReadRequests(Protocol):
+    """Hands a document to the reader, off the request path: an SQS queue whose messages
+    the `read_document` function takes (adapters/sqs_reads.py)."""
+
+    def request_read(self, registration_id: str, document_id: str) -> None:
+        """Raises ServiceUnavailable when the request could not be handed over."""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a registration's data or state: who, when, what (field -> new value)."""
+
+    at: str
+    actor: str  # "applicant", "machine", or a staff member's user name
+    action: str  # "read", "corrected", "checking", "queued", "review", "verified", "rejected"
+    changes: Mapping[str, str]
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentityHold:
+    until: str
+    registration_id: str
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    registrations: list[Registration]
+    next_cursor: str | None
+
+
+class VerificationRepository(Protocol):
+    def get(self, registration_id: str) -> Registration | None: ...
+
+    def record_read(
+        self, document: Document, outcome: str, zone: MachineReadableZone | None, read_at: str
+    ) -> bool:
+        """Record a document's read; False when it was read before or is gone."""
+
+    def start_checking(self, registration: Registration, submitted_at: str) -> None:
+        """awaiting_documents -> checking (conditional)."""
+
+    def enqueue_verified(
+        self,
+        registration: Registration,
+        *,
+        queued_at: str,
+        verified_by: str,
+        sources: frozenset[Status],
+        title_expires_on: date | None = None,
+    ) -> None:
+        """One of `sources` -> waiting, in the queue under `title_expires_on` (default: as
+        typed), while the typed expiry is still the one read. Raises InvalidState."""
+
+    def send_to_review(
+        self,
+        registration: Registration,
+        *,
+        reasons: tuple[str, ...],
+        since: str,
+        sources: frozenset[Status],
+    ) -> None:
+        """One of `sources` -> in_review, on the review list from `since`."""
+
+    def reject_data_incorrect(
+        self,
+        registration: Registration,
+        *,
+        reason: str,
+        rejected_at: str,
+        rejected_by: str,
+        erase_after: int,
+        hold_until: str,
+        hold_erase_after: int,
+    ) -> None: ...
+
+    def correct(
+        self,
+        registration: Registration,
+        changes: Mapping[str, str],
+        *,
+        new_identity_key: str | None,
+        entry: HistoryEntry,
+        entry_id: str,
+    ) -> None: ...
+
+    def add_history(self, registration_id: str, entry: HistoryEntry, entry_id: str) -> None: ...
+
+    def history(self, registration_id: str) -> list[HistoryEntry]: ...
+
+    def hold(self, identity_key: str) -> IdentityHold | None: ...
+
+    def place_hold(self, registration: Registration, *, until: str, erase_after: int) -> None:
+        """Hold the registration's identity until `until` (after a desk rejection)."""
+
+    def lift_hold(self, identity_key: str) -> bool: ...
+
+    def review_page(self, office_id: str, limit: int, cursor: str | None) -> ReviewPage: ...
+
+    def in_review_by_expiry(self, office_id: str) -> list[Registration]: ...
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from chalicelib.domain.tokens import (
     new_id,
     token_matches,
 )
+from chalicelib.domain.verification import ReadOutcome, needs_read
 from chalicelib.mail import render
 from chalicelib.observability import log, record_document_settled, record_registration_created
 from chalicelib.services.ports import (
@@ -40,8 +41,11 @@ from chalicelib.services.ports import (
     RegistrationRepository,
     UploadGrant,
 )
+from chalicelib.services.verification import VerificationService
 
 OLDEST_PLAUSIBLE_AGE_YEARS = 130
+# Submitted: submitting again answers the state as it is.
+SUBMITTED = frozenset({Status.CHECKING, Status.IN_REVIEW, Status.WAITING})
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ class ApplicantService:
         office_id: str,
         web_base_url: str,
         retention_days: int,
+        verification: VerificationService,
     ) -> None:
+        self._verification = verification
         self._repo = repository
         self._store = store
         self._mailer = mailer
@@ -194,6 +200,8 @@ class ApplicantService:
 
     def status(self, registration_id: str, token: str | None, now: datetime) -> RegistrationStatus:
         registration = self._verify_pending(self.authorize(registration_id, token), now)
+        if registration.status is Status.CHECKING:
+            self._verification.request_reads(registration, now)
         position = None
         if registration.status is Status.WAITING:
             position = self._repo.queue_position(registration)
@@ -301,14 +309,34 @@ class ApplicantService:
             )
             if status in (DocumentStatus.VERIFIED, DocumentStatus.REJECTED):
                 record_document_settled(verified=status is DocumentStatus.VERIFIED)
-            return replace(document, status=status, object_key=object_key, rejection_reason=reason)
+            settled = replace(
+                document,
+                status=status,
+                object_key=object_key,
+                rejection_reason=reason,
+                read_outcome=ReadOutcome.PENDING.value if needs_read(document, status) else None,
+            )
+            if settled.read_outcome is not None:
+                self._hand_to_reader(settled)
+            return settled
         return document
+
+    def _hand_to_reader(self, document: Document) -> None:
+        try:
+            self._verification.document_verified(document.registration_id, document.document_id)
+        except ServiceUnavailable:
+            # The document counts; its read is asked for again by `submit` and `status`.
+            log().warning(
+                "read_request_failed",
+                registration_id=document.registration_id,
+                document_id=document.document_id,
+            )
 
     # -- submit -----------------------------------------------------------------------------
 
     def submit(self, registration_id: str, token: str | None, now: datetime) -> RegistrationStatus:
         registration = self._verify_pending(self.authorize(registration_id, token), now)
-        if registration.status is Status.WAITING:
+        if registration.status in SUBMITTED:
             return self.status(registration_id, token, now)
         if registration.status is Status.EMAIL_UNVERIFIED:
             raise InvalidState("Please confirm your e-mail address first.")
@@ -320,8 +348,18 @@ class ApplicantService:
                 "These documents are still missing or not yet verified: " + ", ".join(missing),
                 missing_documents=missing,
             )
-        self._repo.enqueue(registration, utc_timestamp(now))
-        log().info("registration_queued", registration_id=registration_id)
+        self._verification.request_reads(registration, now)
+        self._verification.settle(registration, now)
+        return self.status(registration_id, token, now)
+
+    # -- correct ----------------------------------------------------------------------------
+
+    def correct(
+        self, registration_id: str, token: str | None, changes: dict[str, str], now: datetime
+    ) -> RegistrationStatus:
+        """Correct typed data to what a read document says (services/verification.py)."""
+        registration = self._verify_pending(self.authorize(registration_id, token), now)
+        self._verification.correct(registration, changes, now)
         return self.status(registration_id, token, now)
 
     # -- withdraw ---------------------------------------------------------------------------
@@ -346,8 +384,8 @@ class ApplicantService:
 def _upload_refusal(status: Status) -> str:
     if status is Status.EMAIL_UNVERIFIED:
         return "Please confirm your e-mail address before uploading documents."
-    if status is Status.WAITING:
-        return "Your registration is already in the queue; documents can no longer be changed."
+    if status in SUBMITTED:
+        return "Your registration is already submitted; documents can no longer be changed."
     return f"Documents cannot be uploaded: this registration is {status.value}."
 
 

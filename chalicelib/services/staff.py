@@ -65,21 +65,23 @@ class StaffService:
         registration = self._registration(registration_id)
         downloads = []
         for document in registration.documents:
-            url = None
-            if document.status is DocumentStatus.VERIFIED:
-                url = self._store.download_url(
-                    document.object_key, document.filename, DOWNLOAD_URL_SECONDS
-                )
-                self.audit(
-                    staff,
-                    "document_url_issued",
-                    now,
-                    registration_id=registration_id,
-                    document_id=document.document_id,
-                )
-            downloads.append(DocumentDownload(document, url))
+            downloads.append(DocumentDownload(document, self.document_url(staff, document, now)))
         self.audit(staff, "record_read", now, registration_id=registration_id)
         return FullRecord(registration, downloads)
+
+    def document_url(self, staff: StaffIdentity, document: Document, now: datetime) -> str | None:
+        """A short-lived download link of a verified document (audited); None for others."""
+        if document.status is not DocumentStatus.VERIFIED:
+            return None
+        url = self._store.download_url(document.object_key, document.filename, DOWNLOAD_URL_SECONDS)
+        self.audit(
+            staff,
+            "document_url_issued",
+            now,
+            registration_id=document.registration_id,
+            document_id=document.document_id,
+        )
+        return url
 
     def queue_bands(self, now: datetime) -> QueueBands:
         today = office_today(now)
