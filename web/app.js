@@ -121,6 +121,19 @@
     return new Intl.DateTimeFormat(language, options).format(new Date(Date.UTC(y, m - 1, d)));
   }
 
+  // A date to compare with one printed on a document: "20.11.2026" in German, as German
+  // documents print it; elsewhere a short month name, so day and month cannot be confused.
+  function formatDocumentDate(isoDate) {
+    const [y, m, d] = String(isoDate).split("-").map(Number);
+    if (!y || !m || !d) return String(isoDate);
+    const options =
+      language === "de"
+        ? { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" }
+        : { year: "numeric", month: "short", day: "2-digit", timeZone: "UTC" };
+    const locale = language === "en" ? "en-GB" : language;
+    return new Intl.DateTimeFormat(locale, options).format(new Date(Date.UTC(y, m - 1, d)));
+  }
+
   // A window bound is either a wall-clock time ("08:00") or an ISO 8601 timestamp with offset.
   function formatTime(value) {
     const text = String(value);
@@ -231,6 +244,7 @@
     onLanguageChange,
     start,
     formatDate,
+    formatDocumentDate,
     formatTime,
     formatList,
     api,

@@ -1,4 +1,5 @@
-// The status page opened from the mail link: confirm, upload, submit, see the state, withdraw.
+// The status page opened from the mail link: confirm, upload, see each document's check and
+// correct typed data to what a document says, submit, see the state, withdraw.
 "use strict";
 
 (function () {
@@ -7,7 +8,16 @@
   const ACCESS_KEY = "notfalltermin.access";
   const KINDS = ["passport", "residence_title", "other"];
   const REQUIRED_KINDS = ["passport", "residence_title"];
-  const ACTIVE = ["email_unverified", "awaiting_documents", "waiting", "invited"];
+  const READ_KINDS = ["passport", "residence_title"]; // their machine-readable zone is read
+  const ACTIVE = ["email_unverified", "awaiting_documents", "checking", "in_review", "waiting", "invited"];
+  // The documents stay in view (without the upload controls) while they are being checked.
+  const SHOW_DOCUMENTS = ["awaiting_documents", "checking", "in_review"];
+  const CORRECTABLE_IN = ["awaiting_documents", "in_review"];
+  const DATE_FIELDS = ["title_expires_on", "date_of_birth"];
+  const NAME_FIELDS = ["family_name", "given_names"];
+  // Reading a document takes seconds: ask every few seconds, for a few minutes at most.
+  const POLL_EVERY_MS = 3000;
+  const POLL_AT_MOST_MS = 3 * 60 * 1000;
   const REGISTER_AGAIN = ["rejected", "no_show", "withdrawn"];
   const MAX_BYTES = 10 * 1024 * 1024;
   const CONTENT_TYPES = {
@@ -27,6 +37,15 @@
   let busy = false;
   // Per kind: the last upload started on this page, {filename, documentId, phase, percent, error}.
   const uploads = {};
+  // Polling while a document is being read: the timer, since when, and whether it gave up.
+  let pollTimer = null;
+  let pollingSince = null;
+  let pollingGaveUp = false;
+  // Per kind: what its check area shows (rebuilt only when this changes, so typing survives).
+  const shownChecks = {};
+  // Per "documentId/field": a name being typed into a correction field, and the error shown.
+  const drafts = {};
+  const correctionErrors = {};
 
   // -- access: the id and token travel in the link's fragment, never to a server --------------
 
@@ -118,9 +137,9 @@
   async function load() {
     if (!access) {
       showNoAccess("status.no_access");
-      return;
+      return false;
     }
-    accept(await api("GET", path(), { token: access.token }));
+    return accept(await api("GET", path(), { token: access.token }));
   }
 
   function render() {
@@ -146,12 +165,15 @@
     const waiting = status === "waiting" && Number.isInteger(v.queue_position);
     $("queue-position").textContent = waiting ? t("state.waiting.position", { position: v.queue_position }) : "";
     show($("queue-position"), waiting);
-    $("state-more").textContent = status === "waiting" ? t("state.waiting.mail") : "";
-    show($("state-more"), status === "waiting");
+    let more = "";
+    if (status === "waiting") more = t("state.waiting.mail");
+    if (status === "in_review" && hasCorrectable()) more = t("state.in_review.correct");
+    $("state-more").textContent = more;
+    show($("state-more"), Boolean(more));
     show($("register-again"), REGISTER_AGAIN.includes(status));
 
     show($("confirm-section"), status === "email_unverified");
-    show($("documents-section"), status === "awaiting_documents");
+    show($("documents-section"), SHOW_DOCUMENTS.includes(status));
     show($("withdraw-section"), ACTIVE.includes(status));
     renderAppointment(status === "invited" ? v.appointment : null);
     renderDocuments();
@@ -159,6 +181,7 @@
     // A new state is announced by moving focus to it (not on the first view of the page).
     if (shownStatus !== null && shownStatus !== status) focus(state);
     shownStatus = status;
+    keepPolling();
   }
 
   function noticeClass(status) {
@@ -183,6 +206,10 @@
 
   function renderDocuments() {
     const documents = view.documents || [];
+    const editable = view.status === "awaiting_documents";
+    show($("card-other"), editable);
+    show($("submit-controls"), editable);
+    for (const kind of READ_KINDS) show($(`controls-${kind}`), editable);
     for (const kind of KINDS) {
       const kindName = t(`kind.${kind}`);
       document.querySelector(`label[for="file-${kind}"]`).textContent = t("upload.label", { kind: kindName });
@@ -197,6 +224,8 @@
       stateNode.className = `doc-state ${received ? "doc-received" : "doc-missing"}`;
       renderUpload(kind);
     }
+    for (const kind of READ_KINDS) renderCheck(kind);
+    show($("still-checking"), pollingGaveUp);
     const list = $("file-list");
     list.replaceChildren();
     for (const d of documents) {
@@ -208,7 +237,10 @@
           el("span", { class: "file-kind" }, `${t(`kind.${d.kind}`)}: `),
           el("span", { class: "file-name", dir: "auto" }, d.filename),
           " – ",
-          el("span", { class: "file-status" }, t(`doc_status.${d.status}`))
+          el("span", { class: "file-status" }, t(`doc_status.${d.status}`)),
+          d.status === "verified" && CHECK_WORDS.includes(d.check)
+            ? el("span", { class: `file-check file-check-${d.check}` }, ` – ${t(`check.word.${d.check}`)}`)
+            : null
         )
       );
     }
@@ -237,6 +269,266 @@
     }
   }
 
+
+  // -- the machine check of each document, and corrections to what a document says -----------
+
+  const CHECK_WORDS = ["pending", "matches", "mismatch", "unreadable"];
+
+  // The document of a kind the page speaks about: the last one uploaded that is not refused.
+  function currentDocument(kind) {
+    const candidates = (view.documents || []).filter(
+      (d) => d.kind === kind && (d.status === "verified" || d.status === "pending")
+    );
+    return candidates.length ? candidates[candidates.length - 1] : null;
+  }
+
+  function checkOf(d) {
+    return d.status === "pending" ? "pending" : d.check;
+  }
+
+  function hasCorrectable() {
+    return READ_KINDS.some((kind) => {
+      const d = currentDocument(kind);
+      return d && d.check === "mismatch" && (d.mismatches || []).some(offersCorrection);
+    });
+  }
+
+  function offersCorrection(m) {
+    if (!m.correctable) return false;
+    // A birth date with an unknown day or month ("85<<<<") cannot be taken over as a date.
+    if (DATE_FIELDS.includes(m.field)) return /^\d{4}-\d{2}-\d{2}$/.test(m.document);
+    return true;
+  }
+
+  // Whether submitting now sends the registration to staff: as the service judges it
+  // (chalicelib/domain/verification.py), a mismatch on any read document, or no readable
+  // residence title that matches.
+  function needsStaffCheck() {
+    const read = (view.documents || []).filter((d) => READ_KINDS.includes(d.kind) && d.status === "verified");
+    const titles = read.filter((d) => d.kind === "residence_title");
+    if (read.some((d) => d.check === "mismatch")) return true;
+    if (!titles.length || titles.some((d) => d.check === "pending")) return false;
+    return !titles.some((d) => d.check === "matches");
+  }
+
+  function renderCheck(kind) {
+    const node = $(`check-${kind}`);
+    const d = currentDocument(kind);
+    const check = d ? checkOf(d) : null;
+    const errors = d ? Object.keys(correctionErrors).filter((k) => k.startsWith(`${d.document_id}/`)) : [];
+    const signature = JSON.stringify([
+      NFT.language(),
+      view.status,
+      d && d.document_id,
+      check,
+      d && d.mismatches,
+      errors.map((k) => [k, correctionErrors[k]]),
+    ]);
+    if (shownChecks[kind] === signature) return;
+    shownChecks[kind] = signature;
+    node.replaceChildren();
+    if (!d || !CHECK_WORDS.includes(check)) return;
+    if (check === "pending") {
+      node.append(el("p", { class: "check check-pending" }, t("check.pending")));
+    } else if (check === "matches") {
+      node.append(el("p", { class: "check check-matches" }, `✓ ${t("check.matches")}`));
+    } else if (check === "unreadable") {
+      node.append(el("p", { class: "check notice notice-warning" }, t("check.unreadable")));
+    } else {
+      node.append(mismatchBlock(kind, d));
+    }
+  }
+
+  function mismatchBlock(kind, d) {
+    const mismatches = d.mismatches || [];
+    const canCorrect = CORRECTABLE_IN.includes(view.status);
+    const box = el("div", { class: "check check-mismatch notice notice-warning" });
+    box.append(el("p", { class: "strong" }, t("check.mismatch.intro")));
+    const list = el("ul", { class: "mismatches" });
+    for (const m of mismatches) {
+      const id = `mismatch-${kind}-${m.field}`;
+      const item = el("li", { class: "mismatch", "data-field": m.field });
+      item.append(el("p", { id }, mismatchSentence(m)));
+      if (offersCorrection(m) && canCorrect) {
+        item.append(correctionControls(kind, d, m, id));
+      } else if (m.field === "document_type") {
+        item.append(el("p", {}, t("check.advice.document_type")));
+      } else if (!m.correctable) {
+        item.append(el("p", {}, t("check.advice.not_correctable")));
+      }
+      list.append(item);
+    }
+    box.append(list);
+    if (canCorrect && mismatches.some(offersCorrection)) box.append(el("p", {}, t("check.explain")));
+    return box;
+  }
+
+  function mismatchSentence(m) {
+    if (m.field === "document_type") {
+      return t(String(m.document).toUpperCase().startsWith("P") ? "check.mismatch.document_type.passport" : "check.mismatch.document_type.other");
+    }
+    let typed = m.typed;
+    let shown = m.document;
+    if (DATE_FIELDS.includes(m.field)) {
+      typed = NFT.formatDocumentDate(m.typed);
+      shown = NFT.formatDocumentDate(m.document);
+    } else if (m.field === "nationality") {
+      typed = nationalityName(m.typed);
+      shown = nationalityName(m.document);
+    }
+    // Names and numbers keep their own direction inside a right-to-left sentence.
+    return t(`check.mismatch.${m.field}`, { document: `\u2068${shown}\u2069`, typed: `\u2068${typed}\u2069` });
+  }
+
+  function nationalityName(code) {
+    if ((window.NFT_SPECIAL_NATIONALITIES || []).includes(code)) return t(`nationality.${code}`);
+    const found = (window.NFT_COUNTRIES || []).find(([alpha3]) => alpha3 === code);
+    if (!found) return code;
+    try {
+      return new Intl.DisplayNames([NFT.language()], { type: "region" }).of(found[1]) || found[2];
+    } catch (e) {
+      return found[2];
+    }
+  }
+
+  function correctionControls(kind, d, m, sentenceId) {
+    const key = `${d.document_id}/${m.field}`;
+    const errorId = `correct-${kind}-${m.field}-error`;
+    const message = correctionErrors[key] || "";
+    const error = el("p", { class: "field-error", id: errorId, hidden: !message }, message);
+    const controls = el("div", { class: "correction" });
+    if (DATE_FIELDS.includes(m.field)) {
+      const button = el(
+        "button",
+        { type: "button", class: "button button-secondary", "aria-describedby": message ? `${sentenceId} ${errorId}` : sentenceId },
+        t("correct.use_date")
+      );
+      button.addEventListener("click", () => run(button, () => correct(kind, d, m.field, m.document)));
+      controls.append(error, button);
+      return controls;
+    }
+    const inputId = `correct-${kind}-${m.field}`;
+    const hintId = `${inputId}-hint`;
+    const input = el("input", {
+      type: "text",
+      id: inputId,
+      class: "input-short",
+      autocomplete: "off",
+      spellcheck: "false",
+      dir: "auto",
+      "aria-describedby": message ? `${errorId} ${hintId}` : hintId,
+      "aria-invalid": message ? "true" : null,
+    });
+    input.value = key in drafts ? drafts[key] : m.document;
+    input.addEventListener("input", () => {
+      drafts[key] = input.value;
+    });
+    const button = el("button", { type: "button", class: "button button-secondary" }, t(`correct.button.${m.field}`));
+    button.addEventListener("click", () => run(button, () => correct(kind, d, m.field, input.value.trim())));
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") button.click();
+    });
+    controls.append(
+      el("label", { for: inputId }, t(`correct.label.${m.field}`)),
+      el("p", { class: "hint", id: hintId }, t("correct.name_hint")),
+      error,
+      input,
+      button
+    );
+    return controls;
+  }
+
+  async function correct(kind, d, field, value) {
+    const key = `${d.document_id}/${field}`;
+    delete correctionErrors[key];
+    const answer = await api("POST", path("/corrections"), { token: access.token, body: { [field]: value } });
+    if (answer.ok) {
+      delete drafts[key];
+      if (accept(answer)) {
+        announce(t("correct.done"));
+        focus($(`check-${kind}`));
+      }
+      return;
+    }
+    const problem = answer.data || {};
+    let message;
+    if (problem.code === "correction_not_on_document") {
+      message = t("correct.not_on_document");
+    } else if (problem.code === "not_eligible") {
+      const first = problem.first_possible_date || "";
+      message = first ? t("correct.not_eligible", { date: NFT.formatDocumentDate(first) }) : t("correct.not_eligible_now");
+    } else if (problem.code === "duplicate_registration") {
+      message = t("correct.duplicate");
+    } else if (problem.code === "validation_failed") {
+      message = t(`error.invalid.${field}`);
+    } else {
+      message = NFT.generalError(answer);
+    }
+    correctionErrors[key] = message;
+    if (problem.code === "invalid_state") await load();
+    renderDocuments();
+    const target = $(`correct-${kind}-${field}`) || $(`correct-${kind}-${field}-error`);
+    if (target) focus(target);
+  }
+
+  // -- polling while documents are being read ----------------------------------------------------
+
+  function beingRead() {
+    if (!view) return false;
+    if (view.status === "checking") return true;
+    if (view.status !== "awaiting_documents") return false;
+    return READ_KINDS.some((kind) => {
+      const d = currentDocument(kind);
+      return d && checkOf(d) === "pending";
+    });
+  }
+
+  // Called after every render: one timer at a time, never a loop that waits.
+  function keepPolling() {
+    if (!beingRead()) {
+      stopPolling();
+      pollingSince = null;
+      if (pollingGaveUp) {
+        pollingGaveUp = false;
+        show($("still-checking"), false);
+      }
+      return;
+    }
+    if (pollTimer !== null || pollingGaveUp) return;
+    if (pollingSince === null) pollingSince = Date.now();
+    if (Date.now() - pollingSince >= POLL_AT_MOST_MS) {
+      pollingGaveUp = true;
+      show($("still-checking"), true);
+      announce(t("check.still_pending"));
+      return;
+    }
+    pollTimer = window.setTimeout(poll, POLL_EVERY_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer !== null) window.clearTimeout(pollTimer);
+    pollTimer = null;
+  }
+
+  function restartPolling() {
+    stopPolling();
+    pollingSince = null;
+    pollingGaveUp = false;
+    show($("still-checking"), false);
+  }
+
+  async function poll() {
+    pollTimer = null;
+    // A hidden tab is not asked about; coming back reloads (visibilitychange).
+    if (document.visibilityState === "hidden") return;
+    // An action under way renders its own answer, which keeps polling.
+    if (busy) {
+      keepPolling();
+      return;
+    }
+    if (!(await load()) && view) keepPolling(); // a network hiccup: try again later
+  }
+
   // -- actions -------------------------------------------------------------------------------
 
   async function run(button, action) {
@@ -259,6 +551,17 @@
   async function submitRegistration() {
     const error = $("submit-error");
     show(error, false);
+    if (view && needsStaffCheck()) {
+      const dialog = $("submit-dialog");
+      dialog.returnValue = "";
+      dialog.showModal();
+      return;
+    }
+    await sendSubmit();
+  }
+
+  async function sendSubmit() {
+    const error = $("submit-error");
     const answer = await api("POST", path("/submit"), { token: access.token });
     if (answer.ok) {
       accept(answer);
@@ -310,6 +613,7 @@
 
     const u = { filename: file.name, documentId: null, percent: 0, error: null };
     uploads[kind] = u;
+    restartPolling();
     renderUpload(kind);
     announce(t("upload.uploading", { filename: file.name }));
 
@@ -383,6 +687,16 @@
     confirmButton.addEventListener("click", () => run(confirmButton, confirmEmail));
     const submitButton = $("submit-button");
     submitButton.addEventListener("click", () => run(submitButton, submitRegistration));
+    const submitDialog = $("submit-dialog");
+    $("submit-cancel").addEventListener("click", () => submitDialog.close());
+    const submitAnyway = $("submit-confirm");
+    submitAnyway.addEventListener("click", () => {
+      submitDialog.close("sent");
+      run(submitButton, sendSubmit);
+    });
+    submitDialog.addEventListener("close", () => {
+      if (submitDialog.returnValue !== "sent" && submitButton.offsetParent !== null) submitButton.focus();
+    });
 
     for (const kind of KINDS) {
       const input = $(`file-${kind}`);
@@ -410,7 +724,10 @@
 
     // Coming back to the page (say, from the mail app) shows the current state.
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible" && view && !busy) load();
+      if (document.visibilityState === "visible" && view && !busy) {
+        restartPolling();
+        load();
+      }
     });
   }
 

@@ -11,6 +11,8 @@ import pytest
 
 from chalicelib.api.schemas import Language
 from chalicelib.domain.nationality import NATIONALITY_CODES
+from chalicelib.domain.registration import Status
+from chalicelib.domain.verification import CORRECTABLE, Check, Field
 from infra.local_stack import REPO_ROOT
 
 WEB = REPO_ROOT / "web"
@@ -53,6 +55,37 @@ def test_every_text_the_pages_name_exists() -> None:
 
     assert named, "no texts found in the pages"
     assert named <= set(english), sorted(named - set(english))
+
+
+def test_the_status_page_can_say_every_state_check_and_mismatch_of_the_service() -> None:
+    # The status page builds these keys from the API's values (`state.${status}.heading`).
+    english = set(_messages("en"))
+    wanted = {f"state.{s.value}.{part}" for s in Status for part in ("heading", "text")}
+    wanted |= {f"check.word.{c.value}" for c in Check if c is not Check.NOT_READ}
+    wanted |= {f"check.mismatch.{f.value}" for f in Field if f is not Field.DOCUMENT_TYPE}
+    wanted |= {"check.mismatch.document_type.passport", "check.mismatch.document_type.other"}
+    names = {f for f in CORRECTABLE if f not in (Field.TITLE_EXPIRES_ON, Field.DATE_OF_BIRTH)}
+    wanted |= {f"correct.{part}.{f.value}" for f in names for part in ("label", "button")}
+
+    assert wanted <= english, sorted(wanted - english)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_mismatch_names_both_values_and_the_unreadable_text_shows_the_zone(
+    language: str,
+) -> None:
+    texts = _messages(language)
+
+    for f in Field:
+        if f is not Field.DOCUMENT_TYPE:
+            assert set(PLACEHOLDER.findall(texts[f"check.mismatch.{f.value}"])) == {
+                "document",
+                "typed",
+            }
+    # The lines of the zone, as printed; isolated left-to-right where the text runs right to left.
+    zone = "\u2066<<<\u2069" if language == "ar" else "<<<"
+    assert zone in texts["check.unreadable"]
+    assert zone in texts["check.advice.document_type"]
 
 
 def test_the_nationalities_are_those_the_service_accepts() -> None:
