@@ -1,0 +1,158 @@
+"""The status page against a stand-in for the applicant API, inside the browser: each state of a
+document's check is shown exactly when it is wanted, without waiting for a reader.
+
+Playwright answers the page's requests: the files of web/ (with a config.js naming the fake
+API) and the API calls, from a registration view the test shapes. The real API is exercised by
+the tests that run the local stack (test_document_checks.py's second half).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from playwright.sync_api import Page, Route
+
+from infra.local_stack import REPO_ROOT
+
+WEB = REPO_ROOT / "web"
+FORM_ORIGIN = "http://form.test"
+API_ORIGIN = "http://api.test"
+REGISTRATION_ID = "0123456789abcdef0123456789abcdef"
+TOKEN = "fake-token"
+STATUS_LINK = f"{FORM_ORIGIN}/status.html#id={REGISTRATION_ID}&token={TOKEN}"
+
+
+def document(
+    kind: str,
+    check: str,
+    mismatches: list[dict[str, Any]] | None = None,
+    *,
+    number: int = 1,
+    filename: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "document_id": f"doc{number}",
+        "kind": kind,
+        "filename": filename or f"{kind}.jpg",
+        "status": "verified",
+        "check": check,
+        "mismatches": mismatches or [],
+    }
+
+
+def mismatch(field_: str, typed: str, on_document: str) -> dict[str, Any]:
+    correctable = field_ in {"title_expires_on", "date_of_birth", "family_name", "given_names"}
+    return {"field": field_, "typed": typed, "document": on_document, "correctable": correctable}
+
+
+def registration(status: str = "awaiting_documents", **changes: Any) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "registration_id": REGISTRATION_ID,
+        "status": status,
+        "given_names": "Olena",
+        "family_name": "Müller",
+        "date_of_birth": "1991-04-12",
+        "title_type": "residence_permit",
+        "title_expires_on": "2026-11-02",
+        "documents": [],
+        "missing_documents": [],
+        "queue_position": None,
+        "appointment": None,
+    }
+    view.update(changes)
+    return view
+
+
+@dataclass
+class FakeApi:
+    """What the API answers; `calls` lists every (method, path, body) the page sent."""
+
+    view: dict[str, Any]
+    # Answers for the next POSTs to /corrections (status, body); when empty: `on_correction`.
+    correction_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    calls: list[tuple[str, str, Any]] = field(default_factory=list)
+
+    def install(self, page: Page) -> None:
+        page.route(f"{FORM_ORIGIN}/**", self._serve_file)
+        page.route(f"{API_ORIGIN}/**", self._answer)
+
+    def gets(self) -> int:
+        return sum(1 for method, _, _ in self.calls if method == "GET")
+
+    def _serve_file(self, route: Route) -> None:
+        name = urlparse(route.request.url).path.lstrip("/") or "index.html"
+        if name == "config.js":
+            body = f'window.NFT_CONFIG = Object.freeze({{ apiBaseUrl: "{API_ORIGIN}" }});'
+            route.fulfill(status=200, content_type="text/javascript", body=body)
+            return
+        path = (WEB / name).resolve()
+        if WEB.resolve() not in path.parents or not path.is_file():
+            route.fulfill(status=404, body="not found")
+            return
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        route.fulfill(status=200, content_type=content_type, body=path.read_bytes())
+
+    def _answer(self, route: Route) -> None:
+        request = route.request
+        path = urlparse(request.url).path
+        cors = {
+            "Access-Control-Allow-Origin": FORM_ORIGIN,
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+            "Access-Control-Allow-Methods": "GET, POST, DELETE",
+        }
+        if request.method == "OPTIONS":
+            route.fulfill(status=204, headers=cors)
+            return
+        body = json.loads(request.post_data) if request.post_data else None
+        self.calls.append((request.method, path, body))
+        base = f"/registrations/{REGISTRATION_ID}"
+        status, answer = 404, {"code": "not_found", "title": "Not found", "status": 404}
+        if request.method == "GET" and path == base:
+            status, answer = 200, self.view
+        elif request.method == "POST" and path == f"{base}/corrections":
+            status, answer = self._correct(body or {})
+        elif request.method == "POST" and path == f"{base}/submit":
+            status, answer = 200, self._submit()
+        content_type = "application/json" if status < 400 else "application/problem+json"
+        route.fulfill(
+            status=status, headers=cors, content_type=content_type, body=json.dumps(answer)
+        )
+
+    def _correct(self, changes: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if self.correction_answers:
+            return self.correction_answers.pop(0)
+        # As the service does: the typed value becomes the document's, the mismatch goes.
+        view = copy.deepcopy(self.view)
+        for name, value in changes.items():
+            view[name] = value
+            for d in view["documents"]:
+                d["mismatches"] = [m for m in d["mismatches"] if m["field"] != name]
+                if d["check"] == "mismatch" and not d["mismatches"]:
+                    d["check"] = "matches"
+        self.view = view
+        return 200, view
+
+    def _submit(self) -> dict[str, Any]:
+        reads = [d for d in self.view["documents"] if d["kind"] != "other"]
+        by_hand = any(d["check"] in ("mismatch", "unreadable") for d in reads)
+        self.view = {**self.view, "status": "in_review" if by_hand else "waiting"}
+        if not by_hand:
+            self.view["queue_position"] = 4
+        return self.view
+
+
+def problem(status: int, code: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+    """A problem+json answer as the API's error mapper writes it (title and detail in English)."""
+    return status, {
+        "type": "about:blank",
+        "title": "The request is not valid",
+        "status": status,
+        "detail": "A correction must make your data what your document says.",
+        "code": code,
+        **extra,
+    }
