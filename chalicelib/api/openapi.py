@@ -66,6 +66,11 @@ _MODELS: tuple[type[BaseModel], ...] = (
     staff_schemas.CapacityRequest,
     staff_schemas.AllocationRequest,
     staff_schemas.AuditList,
+    schemas.CorrectionRequest,
+    staff_schemas.ReviewList,
+    staff_schemas.ReviewRequest,
+    staff_schemas.ReviewResult,
+    staff_schemas.LiftHoldRequest,
 )
 
 
@@ -161,8 +166,22 @@ def openapi_document() -> dict[str, Any]:
                 "parameters": [_ID],
                 "post": {
                     "operationId": "submitRegistration",
+                    "summary": "Submit: into the queue when the residence title's machine-readable "
+                    "zone matches (waiting), while documents are read (checking), or to staff "
+                    "review (in_review)",
                     "security": _TOKEN,
                     "responses": {"200": view, **_problems(401, 404, 409, 503)},
+                },
+            },
+            "/registrations/{registration_id}/corrections": {
+                "parameters": [_ID],
+                "post": {
+                    "operationId": "correctRegistration",
+                    "summary": "Correct typed data to what a read document says (and to nothing "
+                    "else; 422 correction_not_on_document); kept in the history",
+                    "security": _TOKEN,
+                    "requestBody": _body(schemas.CorrectionRequest),
+                    "responses": {"200": view, **_problems(400, 401, 404, 409, 415, 422, 503)},
                 },
             },
             **_staff_paths(),
@@ -285,6 +304,40 @@ def _staff_paths() -> dict[str, Any]:
                 _OBJECT,
                 body=staff_schemas.AllocationRequest,
                 problems=(400, 415, 422),
+            )
+        },
+        "/staff/reviews": {
+            "get": _staff(
+                "staffReviews",
+                "Registrations whose data could not be verified by machine, oldest first; "
+                "typed and machine-read data side by side (audited)",
+                _json(staff_schemas.ReviewList, "A page of the review list"),
+                parameters=[
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _query("cursor", {"type": "string"}),
+                ],
+                problems=(422,),
+            )
+        },
+        "/staff/registrations/{registration_id}/review": {
+            "post": _staff(
+                "staffReview",
+                "Decide a registration in review: verified (into the queue, under the expiry "
+                "the document shows) or data_incorrect (rejected; the identity is held)",
+                _json(staff_schemas.ReviewResult, "The new status"),
+                body=staff_schemas.ReviewRequest,
+                parameters=ids,
+                problems=(400, 404, 409, 415, 422),
+            )
+        },
+        "/staff/registrations/{registration_id}/lift-hold": {
+            "post": _staff(
+                "staffLiftHold",
+                "Lift the hold on this registration's identity (admin)",
+                {"description": "Lifted"},
+                body=staff_schemas.LiftHoldRequest,
+                parameters=ids,
+                problems=(400, 404, 415, 422),
             )
         },
         "/staff/stats": {

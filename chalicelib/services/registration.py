@@ -266,6 +266,9 @@ class ApplicantService:
         if not pending:
             return registration
         settled = [self._settle(d, now) for d in pending]
+        if any(d.read_outcome is not None for d in settled):
+            # Handed to the reader, which may have finished already (it runs apart).
+            return self._repo.get(registration.registration_id) or registration
         by_id = {d.document_id: d for d in settled}
         documents = [by_id.get(d.document_id, d) for d in registration.documents]
         return replace(registration, documents=documents)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import count
 
 from chalicelib.domain.calendar import office_today, parse_utc_timestamp, utc_timestamp
 from chalicelib.domain.eligibility import ensure_eligible
@@ -39,6 +40,14 @@ from chalicelib.services.ports import (
     ReviewPage,
     VerificationRepository,
 )
+
+_SEQUENCE = count()
+
+
+def history_id() -> str:
+    """Orders entries of the same instant (one request's `now`) as they were written."""
+    return f"{next(_SEQUENCE):012d}{new_id()[:8]}"
+
 
 MACHINE = "machine"
 APPLICANT = "applicant"
@@ -130,7 +139,7 @@ class VerificationService:
                     action="read",
                     changes={"document_id": document_id, "outcome": outcome.value},
                 ),
-                new_id(),
+                history_id(),
             )
             log().info(
                 "document_read",
@@ -241,7 +250,7 @@ class VerificationService:
             changed,
             new_identity_key=new_key if new_key != registration.identity_key else None,
             entry=entry,
-            entry_id=new_id(),
+            entry_id=history_id(),
         )
         log().info(
             "registration_corrected",
@@ -355,7 +364,7 @@ class VerificationService:
                 changes=changes or {},
                 detail=detail,
             ),
-            new_id(),
+            history_id(),
         )
 
 

@@ -95,6 +95,7 @@ def test_view_shows_what_the_applicant_needs(client: Client) -> None:
         "status": "awaiting_documents",
         "given_names": "Olena",
         "family_name": "Kovalenko",
+        "date_of_birth": "1991-04-12",
         "title_type": "residence_permit",
         "title_expires_on": "2026-11-28",
         "documents": [],

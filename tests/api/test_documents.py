@@ -64,6 +64,8 @@ def test_grant_is_a_presigned_post_bound_to_key_type_and_size(applicant: Applica
             "kind": "passport",
             "filename": "passwd.pdf",  # the last part of the name, with its type's extension
             "status": "pending",
+            "check": "not_read",  # read once the file itself is verified
+            "mismatches": [],
         }
     ]
 

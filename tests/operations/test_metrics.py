@@ -20,7 +20,7 @@ PERSONAL = registration_body()
 def test_an_applicant_flow_counts_registrations_documents_and_mails(
     client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    applicant = ready_to_submit(client)  # passport (PDF) and residence title (JPEG)
+    applicant = ready_to_submit(client)  # passport and residence title, zones as typed
     applicant.upload("other", PNG, "application/pdf")  # declared a PDF, is a PNG
     assert applicant.post("submit").status_code == 200
 
@@ -31,6 +31,7 @@ def test_an_applicant_flow_counts_registrations_documents_and_mails(
         observability.MAILS_SENT: 1,
         observability.DOCUMENTS_VERIFIED: 2,
         observability.DOCUMENTS_REJECTED: 1,
+        observability.DOCUMENTS_READ: 2,  # both zones read (here in the same process)
     }
     assert set(metric_units(blobs).values()) == {"Count"}
     for blob in blobs:

@@ -35,6 +35,14 @@ STAFF_ROUTES: list[tuple[str, str, Any, str]] = [
     ("GET", "/staff/capacity", None, STAFF),
     ("PUT", "/staff/capacity/2026-11-24", {"slots": 5}, ADMIN_ONLY),
     ("POST", "/staff/allocations", {"date": "2026-11-24"}, ADMIN_ONLY),
+    ("GET", "/staff/reviews", None, STAFF),
+    (
+        "POST",
+        f"/staff/registrations/{ID}/review",
+        {"outcome": "verified", "reason": "card checked"},
+        STAFF,
+    ),
+    ("POST", f"/staff/registrations/{ID}/lift-hold", {"reason": "identity proven"}, ADMIN_ONLY),
 ]
 
 

@@ -51,6 +51,9 @@ def test_final_states_are_final(status: Status) -> None:
         (Status.AWAITING_DOCUMENTS, Status.INVITED),  # skipping the queue
         (Status.WAITING, Status.SERVED),  # served without an invitation
         (Status.INVITED, Status.WAITING),  # no way back into the queue
+        (Status.CHECKING, Status.INVITED),  # invited while its documents are being read
+        (Status.AWAITING_DOCUMENTS, Status.REJECTED),  # rejected before anyone looked
+        (Status.IN_REVIEW, Status.SERVED),  # served without an invitation
     ],
 )
 def test_shortcuts_are_refused(current: Status, target: Status) -> None:
@@ -58,8 +61,15 @@ def test_shortcuts_are_refused(current: Status, target: Status) -> None:
 
 
 def test_sources_are_the_write_conditions() -> None:
-    assert sources_of(Status.WAITING) == {Status.AWAITING_DOCUMENTS}
-    assert sources_of(Status.INVITED) == {Status.WAITING}
+    # Into the queue: by machine after submit or a read, or by staff after review.
+    assert sources_of(Status.WAITING) == {
+        Status.AWAITING_DOCUMENTS,
+        Status.CHECKING,
+        Status.IN_REVIEW,
+    }
+    # From review only under the `preferred` verification policy.
+    assert sources_of(Status.INVITED) == {Status.WAITING, Status.IN_REVIEW}
+    assert sources_of(Status.IN_REVIEW) == {Status.AWAITING_DOCUMENTS, Status.CHECKING}
     assert sources_of(Status.WITHDRAWN) == ACTIVE_STATUSES
 
 
