@@ -35,6 +35,9 @@ SPEC = Path(__file__).with_name("functions.json")
 FUNCTION = "AWS::Serverless::Function"
 # Invoked by the Lambda service's event queue: retried, then sent to the on-failure destination.
 ASYNC_EVENTS = frozenset({"Schedule", "SNS", "S3", "CloudWatchEvent", "EventBridgeRule"})
+# Polled by Lambda: a message that fails goes back to its queue and, after the queue's
+# maxReceiveCount, to the queue's own dead-letter queue (infra/resources.json).
+POLLED_EVENTS = frozenset({"SQS"})
 METRICS_NAMESPACE = "Notfalltermin"
 METRICS_DIMENSION = {"Name": "service", "Value": "notfalltermin"}
 API_METRIC_DIMENSIONS = ["ApiName", "notfalltermin", "Stage", "api"]
@@ -70,6 +73,7 @@ def finalize(template: Mapping[str, Any], spec: Mapping[str, Any]) -> Json:
         resources[log_group] = _log_group(logical_id)
         statements = [_log_statement(log_group), *copy.deepcopy(spec["policies"][entry["policy"]])]
         events: Json = props.get("Events") or {}
+        _bind_queues(events, spec.get("queues", {}))
         invoked_async = _is_async(logical_id, events)
         if invoked_async:
             statements.append(_queue_statement(spec["failure_queue"]))
@@ -124,7 +128,7 @@ def _set_environment(logical_id: str, props: Json, shared: Mapping[str, Any]) ->
 
 
 def _is_async(logical_id: str, events: Mapping[str, Any]) -> bool:
-    kinds = {str(event.get("Type")) for event in events.values()}
+    kinds = {str(event.get("Type")) for event in events.values()} - POLLED_EVENTS
     unknown = kinds - ASYNC_EVENTS
     if unknown:
         raise FinalizeError(
@@ -207,6 +211,24 @@ def _route_failures(props: Json, events: Json, spec: Mapping[str, Any]) -> None:
         elif event["Type"] == "SNS":
             event_props["Topic"] = _bound_topic(event_props.get("Topic"), spec["topics"])
             event_props["RedrivePolicy"] = {"deadLetterTargetArn": copy.deepcopy(queue_arn)}
+
+
+def _bind_queues(events: Json, queues: Mapping[str, str]) -> None:
+    """An SQS event source names its queue (Chalice writes an ARN built from the name): bind
+    it to the stack's queue of that name."""
+    for event in events.values():
+        if event.get("Type") != "SQS":
+            continue
+        props: Json = event.setdefault("Properties", {})
+        queue = props.get("Queue")
+        text = queue.get("Fn::Sub") if isinstance(queue, dict) else queue
+        name = str(text).rsplit(":", 1)[-1]
+        if name not in queues:
+            raise FinalizeError(
+                f"SQS queue {name!r} is not bound to a stack queue under 'queues' in "
+                "infra/functions.json"
+            )
+        props["Queue"] = {"Fn::GetAtt": [queues[name], "Arn"]}
 
 
 def _bound_topic(topic: Any, topics: Mapping[str, str]) -> Any:

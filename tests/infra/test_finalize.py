@@ -91,8 +91,8 @@ def test_a_setting_from_the_stage_config_may_not_shadow_the_templates() -> None:
 
 
 def test_an_event_source_without_failure_handling_stops_the_build() -> None:
-    queue_fed = function({"Jobs": {"Type": "SQS", "Properties": {"Queue": "arn"}}})
-    with pytest.raises(FinalizeError, match=r"event type.* SQS"):
+    queue_fed = function({"Jobs": {"Type": "Kinesis", "Properties": {"Stream": "arn"}}})
+    with pytest.raises(FinalizeError, match=r"event type.* Kinesis"):
         finalize(template(Worker=queue_fed), spec(Worker="reader"))
 
 

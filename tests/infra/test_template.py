@@ -75,8 +75,16 @@ def names_a_stack_resource(packaged: Packaged, resource: Any) -> bool:
     return False
 
 
+# Actions whose only resource is "*" (the IAM service authorization reference lists no resource
+# types for them): allowed alone in their statement.
+NO_RESOURCE_LEVEL_PERMISSIONS = ["textract:DetectDocumentText"]
+
+
 def is_async(function: dict[str, Any]) -> bool:
-    return bool(function["Properties"].get("Events"))
+    """Invoked by an event (not polled from a queue, whose own dead-letter queue takes what
+    fails: the read requests, test_read_requests_retry_then_land_in_their_dead_letter_queue)."""
+    events = function["Properties"].get("Events") or {}
+    return any(e["Type"] != "SQS" for e in events.values())
 
 
 # -- the template as a whole --------------------------------------------------------------
@@ -110,6 +118,7 @@ def test_the_scheduled_jobs_get_five_minutes_and_the_other_functions_one(
     assert timeouts == {
         "APIHandler": 60,
         "MailEvents": 60,
+        "ReadDocument": 60,
         "AllocateMorning": 300,
         "AllocateThursday": 300,
         "EndOfDay": 300,
@@ -282,6 +291,8 @@ def test_every_function_has_its_own_role_without_wildcards(packaged: Packaged) -
             assert statement["Effect"] == "Allow", (logical_id, statement)
             for action in as_list(statement["Action"]):
                 assert "*" not in action, (logical_id, action)
+            if as_list(statement["Action"]) == NO_RESOURCE_LEVEL_PERMISSIONS:
+                continue
             for resource in as_list(statement["Resource"]):
                 assert names_a_stack_resource(packaged, resource), (logical_id, resource)
     assert len(roles) == len(packaged.functions)
@@ -327,9 +338,34 @@ def test_only_the_api_reads_documents_and_the_mail_event_function_only_marks_mai
         "s3:ListBucket",
         "s3:DeleteObject",
     }
+    # The reader reads verified documents (for Textract, which reads with the caller's rights).
+    reader = role_of(packaged, packaged.functions["ReadDocument"])
+    assert [
+        s["Resource"] for s in statements(reader) if "s3:GetObject" in as_list(s["Action"])
+    ] == [{"Fn::Sub": "${DocumentsBucket.Arn}/documents/*"}]
     for logical_id in packaged.functions:
-        if logical_id not in {"APIHandler", "PurgeExpired"}:
+        if logical_id not in {"APIHandler", "PurgeExpired", "ReadDocument"}:
             assert not any(a.startswith(("s3:", "kms:")) for a in actions(logical_id)), logical_id
+
+
+def test_read_requests_retry_then_land_in_their_dead_letter_queue(packaged: Packaged) -> None:
+    events = packaged.functions["ReadDocument"]["Properties"]["Events"]
+    (source,) = events.values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::GetAtt": ["ReadRequestsQueue", "Arn"]}
+    queue = packaged.resources["ReadRequestsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ReadRequestsDeadLetterQueue", "Arn"]
+    }
+    # Longer than the reader's timeout, so a message is not taken twice while being read.
+    assert (
+        queue["VisibilityTimeout"]
+        >= 6 * packaged.functions["ReadDocument"]["Properties"]["Timeout"]
+    )
+    alarm = packaged.resources["ReadRequestsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["ReadRequestsDeadLetterQueue", "QueueName"]
+    }
 
 
 def test_every_log_group_keeps_its_events_for_a_limited_time(packaged: Packaged) -> None:
