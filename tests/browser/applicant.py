@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from chalicelib.services.allocation import MAX_SLOTS
 from infra.local_stack import REPO_ROOT, LocalStack, first_link
 from tests.applicant_flow import http_proof_of_work
+from tests.documents import corpus
 from tests.e2e.applicants import QueuedApplicant, queue_over_http
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -196,6 +197,34 @@ def make_documents(browser: Browser, folder: Path) -> Documents:
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert jpeg.read_bytes().startswith(b"\xff\xd8\xff")
     return Documents(pdf, jpeg, disguised, text)
+
+
+@dataclass(frozen=True)
+class ReadableDocuments:
+    """Photos of a passport and a residence permit card whose machine-readable zones say what
+    the person typed (tests/documents/corpus.py), unless the title is given another expiry."""
+
+    passport: Path
+    residence_title: Path
+
+
+def readable_documents(
+    person: Person, folder: Path, title_expires_on: date | None = None
+) -> ReadableDocuments:
+    born = date.fromisoformat(person.date_of_birth)
+    expires = title_expires_on or date.fromisoformat(person.title_expires_on)
+    holder = (person.family_name, person.given_names, born, person.nationality)
+    passport_path = folder / "reisepass.jpg"
+    passport_path.write_bytes(
+        corpus.passport(*holder, expires_on=office_today() + timedelta(days=3 * 365))
+    )
+    title_path = folder / "aufenthaltstitel.jpg"
+    title_path.write_bytes(
+        corpus.residence_permit_card(
+            *holder, expires_on=expires, document_number=person.title_number
+        )
+    )
+    return ReadableDocuments(passport_path, title_path)
 
 
 def assert_no_horizontal_scrolling(page: Page) -> None:

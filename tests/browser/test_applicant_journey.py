@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from chalicelib.domain.office import office
 from chalicelib.services.allocation import date_text
@@ -21,9 +21,9 @@ from tests.browser.applicant import (
     fill_registration,
     form_url,
     mail_to,
-    make_documents,
     messages,
     office_today,
+    readable_documents,
     registration_view,
     shot,
     status_link,
@@ -37,13 +37,13 @@ STUTTGART = office("stuttgart")
 def test_register_confirm_upload_submit_and_see_the_appointment(
     local_stack: LocalStack,
     open_page: OpenPage,
-    browser: Browser,
     screenshots: Path,
     tmp_path: Path,
 ) -> None:
     de, en = messages("de"), messages("en")
     person = Person(given_names="Olena", family_name="Kovalenko-Browser")
-    documents = make_documents(browser, tmp_path)
+    # Photos whose machine-readable zones say what the person types: checked, then queued.
+    documents = readable_documents(person, tmp_path)
     page = open_page(viewport=PHONE, locale="de-DE")
 
     # The form opens in the browser's language, German; the person switches to English.
@@ -94,18 +94,22 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
     expect(page.locator("#state")).to_be_focused()
     expect(page.locator("#state-passport")).to_have_text(en["documents.missing"])
 
-    page.get_by_label("Passport: choose a file").set_input_files(documents.pdf)
+    page.get_by_label("Passport: choose a file").set_input_files(documents.passport)
     expect(page.locator("#state-passport")).to_have_text(f"✓ {en['documents.received']}")
     expect(page.locator("#progress-passport")).to_have_js_property("value", 100)
-    page.get_by_label("Residence title: choose a file").set_input_files(documents.jpeg)
+    page.get_by_label("Residence title: choose a file").set_input_files(documents.residence_title)
     expect(page.locator("#state-residence_title")).to_have_text(f"✓ {en['documents.received']}")
     files = page.locator("#file-list li")
     expect(files).to_have_count(2)
     expect(files.nth(0)).to_contain_text(en["doc_status.verified"])
     expect(files.nth(1)).to_contain_text(en["doc_status.verified"])
-    expect(page.locator("#file-list")).to_contain_text("reisepass.pdf")
+    expect(page.locator("#file-list")).to_contain_text("reisepass.jpg")
     expect(page.locator("#file-list")).to_contain_text("aufenthaltstitel.jpg")
     assert_no_horizontal_scrolling(page)
+    for kind in ("passport", "residence_title"):
+        expect(page.locator(f"#check-{kind}")).to_have_text(
+            f"✓ {en['check.matches']}", timeout=120_000
+        )
     assert_accessible(page, "status: documents uploaded")
     shot(page, screenshots, "04-documents-uploaded")
 

@@ -163,9 +163,7 @@ def test_a_correction_past_the_seven_days_says_from_when_to_register(
 ) -> None:
     de = messages("de")
     api = _with_mismatches()
-    api.correction_answers.append(
-        problem(422, "not_eligible", first_possible_date="2026-11-13")
-    )
+    api.correction_answers.append(problem(422, "not_eligible", first_possible_date="2026-11-13"))
     page = open_page(viewport=SMALL_PHONE, locale="de-DE")
     _open(page, api, "de")
 
@@ -275,7 +273,9 @@ def test_a_passport_uploaded_as_the_residence_title_says_what_to_upload(
         registration(
             documents=[
                 document(
-                    "residence_title", "mismatch", [mismatch("document_type", "residence_title", "P")]
+                    "residence_title",
+                    "mismatch",
+                    [mismatch("document_type", "residence_title", "P")],
                 )
             ]
         )
