@@ -34,6 +34,8 @@ DOCUMENT_READER = "DOCUMENT_READER"
 VERIFICATION_POLICY = "VERIFICATION_POLICY"
 IDENTITY_HOLD_DAYS = "IDENTITY_HOLD_DAYS"
 
+# The queue of read requests, by name (infra/resources.json creates it, the local stack too).
+READ_QUEUE_NAME = "notfalltermin-read-requests"
 # Who reads a document's machine-readable zone: Amazon Textract in the cloud, the tesseract
 # OCR engine in `make run` and the tests (docs/performance.md, "Reading documents").
 DOCUMENT_READERS = ("textract", "tesseract")

@@ -6,16 +6,15 @@ from chalice.app import Blueprint, SQSEvent
 
 from chalicelib.adapters.sqs_reads import parse_read_request
 from chalicelib.bootstrap import container
+from chalicelib.config import READ_QUEUE_NAME
 from chalicelib.observability import log, publishes_metrics
 
 reading_handlers = Blueprint(__name__)
 
-# The queue's name in the stage's resources (infra/resources.json, ReadRequestsQueue); the
-# packaged template binds the event source to that queue's ARN (infra/finalize.py).
-READ_QUEUE = "notfalltermin-read-requests"
 
-
-@reading_handlers.on_sqs_message(queue=READ_QUEUE, batch_size=1, name="read_document")
+# The packaged template binds the event source to the stack's queue of this name
+# (infra/resources.json, ReadRequestsQueue; infra/finalize.py).
+@reading_handlers.on_sqs_message(queue=READ_QUEUE_NAME, batch_size=1, name="read_document")
 @publishes_metrics
 def read_document(event: SQSEvent) -> None:
     services = container()

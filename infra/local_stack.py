@@ -28,7 +28,14 @@ from urllib.parse import urlsplit
 
 import boto3
 
-from chalicelib.config import DOCUMENTS_BUCKET, MAIL_SENDER, TABLE_NAME, WEB_BASE_URL
+from chalicelib.config import (
+    DOCUMENTS_BUCKET,
+    MAIL_SENDER,
+    READ_QUEUE_NAME,
+    READ_QUEUE_URL,
+    TABLE_NAME,
+    WEB_BASE_URL,
+)
 from chalicelib.domain.calendar import OFFICE_TZ
 from infra import local_cognito
 from infra.chalice_local import OVERRIDES_VARIABLE
@@ -562,6 +569,7 @@ class LocalStack:
         self._schedules = ScheduleRunner(
             self.api_environment, self._log_dir / "scheduler.log", echo=_echo
         )
+        self._read_queue_url: str | None = None
         self._stopping = False
         self._exited = threading.Event()
         self._exit_report: tuple[str, int] | None = None
@@ -639,6 +647,8 @@ class LocalStack:
             "AWS_EC2_METADATA_DISABLED": "true",
             **DUMMY_CREDENTIALS,
         }
+        if self._read_queue_url:
+            stack[READ_QUEUE_URL] = self._read_queue_url
         pool = self._staff_pool.environment() if self._staff_pool is not None else {}
         environment.update(stack)
         environment.update(pool)
@@ -763,6 +773,13 @@ class LocalStack:
                 log_path=None if self._api_output_to_terminal else self._log_dir / "api.log",
             )
             self._await(api, lambda: accepts_connections(self._api_port))
+            # Lambda's SQS event source: the document reader (tesseract, DOCUMENT_READER).
+            self._spawn(
+                "reader",
+                [sys.executable, "-m", "infra.local_reader"],
+                environment=self.api_environment(),
+                log_path=self._log_dir / "reader.log",
+            )
             self._serve_form()
             if self._run_schedules:
                 self._schedules.start()
@@ -778,7 +795,7 @@ class LocalStack:
             self._form.stop()
             self._form = None
         for child in reversed(self._children):
-            if child.name == "api":
+            if child.name in ("api", "reader"):
                 _end(child, timeout)
         if self._watcher is not None:
             self._watcher.stop()
@@ -946,6 +963,10 @@ class LocalStack:
                 ]
             },
         )
+        # The read requests (chalicelib/reading.py); what fails comes back after 30 s.
+        self._read_queue_url = self.client("sqs").create_queue(
+            QueueName=READ_QUEUE_NAME, Attributes={"VisibilityTimeout": "30"}
+        )["QueueUrl"]
         self.client("sesv2").create_email_identity(EmailIdentity=names.mail_sender)
         self.client("ses").verify_email_identity(EmailAddress=names.mail_sender)
         self._staff_pool = local_cognito.provision(self.endpoint_url)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from mrz.generator.td1 import TD1CodeGenerator  # type: ignore[import-untyped]
-from mrz.generator.td3 import TD3CodeGenerator  # type: ignore[import-untyped]
+from mrz.generator.td1 import TD1CodeGenerator
+from mrz.generator.td3 import TD3CodeGenerator
 
 from chalicelib.domain.documents import ContentType
 from chalicelib.domain.machine_readable_zone import MachineReadableZone, find_zone, icao_name

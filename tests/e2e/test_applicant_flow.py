@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from infra.local_stack import LocalStack
-from tests.applicant_flow import JPEG, PDF, http_proof_of_work, registration_body
+from tests.applicant_flow import http_proof_of_work, registration_body
+from tests.e2e.applicants import photographed_documents, verify_by_staff, wait_until_read
 
 pytestmark = pytest.mark.e2e
 LINK = re.compile(r"status\.html#id=(?P<id>[0-9a-f]{32})&token=(?P<token>[A-Za-z0-9_-]+)")
@@ -39,10 +40,7 @@ def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
     assert confirmed.status_code == 200
     assert confirmed.json()["status"] == "awaiting_documents"
 
-    for kind, content, content_type in (
-        ("passport", PDF, "application/pdf"),
-        ("residence_title", JPEG, "image/jpeg"),
-    ):
+    for kind, content, content_type in photographed_documents(request):
         granted = requests.post(
             f"{api}/registrations/{registration_id}/documents",
             headers=auth,
@@ -65,10 +63,16 @@ def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
         )
         assert sent.status_code in (200, 201, 204), sent.text
 
+    # The reader process (tesseract) reads both photos' zones off the request path.
+    read = wait_until_read(api, registration_id, auth)
+    assert {d["kind"]: d["check"] for d in read["documents"]}["passport"] == "matches"
     submitted = requests.post(
         f"{api}/registrations/{registration_id}/submit", headers=auth, timeout=10
     )
     assert submitted.status_code == 200, submitted.text
+    if submitted.json()["status"] == "in_review":  # the card unread: see queue_over_http
+        verify_by_staff(local_stack, registration_id)
+        submitted = requests.get(f"{api}/registrations/{registration_id}", headers=auth, timeout=10)
     view = submitted.json()
     assert view["status"] == "waiting"
     assert view["queue_position"] >= 1

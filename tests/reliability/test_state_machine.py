@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 from moto import mock_aws
 
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
+from chalicelib.adapters.dynamo_verification import DynamoVerification
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository, deserialize
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.config import parse_opening_times
@@ -58,10 +59,12 @@ from chalicelib.services.registration import (
     NewRegistration,
     upload_key,
 )
+from chalicelib.services.verification import VerificationService
 from infra.table import create_table
 from tests.applicant_flow import PDF
 from tests.conftest import REGION, TEST_ENV
 from tests.reliability.conftest import FULL, Figures
+from tests.zone_documents import ZoneTextReader, documents_for
 
 pytestmark = pytest.mark.reliability
 
@@ -128,14 +131,26 @@ class RegistrationLife(RuleBasedStateMachine):
         self.s3 = s3
         self.ddb = ddb
         self.mailer = RecordingMailer()
+        self.repository = DynamoRegistrationRepository(ddb, TABLE)
+        # Documents are read at once (our ReadRequests port, in process) by the reader of the
+        # zones test files carry as text (tests/zone_documents.py).
+        self.verification = VerificationService(
+            DynamoVerification(self.repository),
+            lambda: ZoneTextReader(s3, BUCKET),
+            lambda: self,
+            office_id=OFFICE,
+            identity_secret=b"state-machine-identity-key",
+            retention_days=30,
+        )
         self.applicants = ApplicantService(
-            DynamoRegistrationRepository(ddb, TABLE),
+            self.repository,
             S3DocumentStore(s3, BUCKET),
             self.mailer,
             identity_secret=b"state-machine-identity-key",
             office_id=OFFICE,
             web_base_url="http://form.example",
             retention_days=30,
+            verification=self.verification,
         )
         self.days = DynamoAllocationRepository(ddb, TABLE)
         self.allocation = AllocationService(
@@ -257,9 +272,28 @@ class RegistrationLife(RuleBasedStateMachine):
             lambda: self.applicants.confirm_email(held.registration_id, held.token, self.now)
         )
 
+    def request_read(self, registration_id: str, document_id: str) -> None:
+        self.verification.read_document(registration_id, document_id, self.now)
+
+    def _genuine(self, held: Held, kind: DocumentKind) -> bytes:
+        """A document whose zone says what the person typed (any kind: the reader decides)."""
+        registration = self.repository.get(held.registration_id)
+        if registration is None:
+            return PDF
+        given, family = PEOPLE[held.person]
+        typed = {
+            "given_names": given,
+            "family_name": family,
+            "date_of_birth": registration.date_of_birth.isoformat(),
+            "nationality": "UKR",
+            "title_expires_on": registration.title_expires_on.isoformat(),
+        }
+        kind_name = "passport" if kind is DocumentKind.PASSPORT else "residence_title"
+        return documents_for(typed)[kind_name]
+
     @rule(held=registrations, kind=st.sampled_from(list(DocumentKind)), genuine=st.booleans())
     def upload(self, held: Held, kind: DocumentKind, genuine: bool) -> None:
-        content = PDF if genuine else b"<html>not a pdf</html>"
+        content = self._genuine(held, kind) if genuine else b"<html>not a pdf</html>"
         granted = self._attempt(
             lambda: self.applicants.request_upload(
                 held.registration_id,

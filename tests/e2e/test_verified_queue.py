@@ -1,0 +1,185 @@
+"""Issue 12's attack end to end on the local stack (`make run`'s parts): the tesseract reader
+reads phone photos of synthetic cards off the request path; a typed date nobody's document
+shows never buys a place ahead of a person whose permit really expired."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from chalicelib.domain.calendar import office_today
+from infra.local_stack import LocalStack
+from tests.applicant_flow import http_proof_of_work, registration_body
+from tests.e2e.applicants import photographed_documents, verify_by_staff, wait_until_read
+
+pytestmark = pytest.mark.e2e
+
+
+def registered(
+    stack: LocalStack, documents: list[tuple[str, bytes, str]], **typed: Any
+) -> tuple[str, dict[str, str]]:
+    api = stack.api_url
+    body: Any = {**registration_body(**typed), "altcha": http_proof_of_work(api)}
+    created = requests.post(f"{api}/registrations", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    registration_id = created.json()["registration_id"]
+    mail = stack.wait_for_mail(lambda m: m["To"] == typed["email"])
+    link = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    token = link.split("&token=", 1)[1].split()[0]
+    auth = {"Authorization": f"Bearer {token}"}
+    base = f"{api}/registrations/{registration_id}"
+    assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
+    for kind, content, content_type in documents:
+        request = {
+            "kind": kind,
+            "filename": f"{kind}.jpg",
+            "content_type": content_type,
+            "size_bytes": len(content),
+        }
+        granted = requests.post(f"{base}/documents", headers=auth, json=request, timeout=10)
+        assert granted.status_code == 201, granted.text
+        upload = granted.json()["upload"]
+        files = {"file": (f"{kind}.jpg", content, content_type)}
+        sent = requests.post(upload["url"], data=upload["fields"], files=files, timeout=10)
+        assert sent.status_code in (200, 201, 204), sent.text
+    return registration_id, auth
+
+
+def submit(stack: LocalStack, registration_id: str, auth: dict[str, str]) -> dict[str, Any]:
+    base = f"{stack.api_url}/registrations/{registration_id}"
+    wait_until_read(stack.api_url, registration_id, auth)
+    answer = requests.post(f"{base}/submit", headers=auth, timeout=10)
+    assert answer.status_code == 200, answer.text
+    view: dict[str, Any] = answer.json()
+    return view
+
+
+# The local tesseract reader does not yet read enough German residence permit cards (TD1) of
+# the synthetic corpus (issue 12 stays open; docs/performance.md): where it reads the card,
+# these pass; the API tests (tests/staff/test_verified_queue.py) prove the rules meanwhile.
+TD1_READ_RATE = pytest.mark.xfail(
+    reason="local TD1 read rate below target (issue 12 open)", strict=False
+)
+
+
+def test_the_liar_is_never_invited_ahead_of_a_person_verified_by_staff(
+    local_stack: LocalStack,
+) -> None:
+    today = office_today(datetime.now(UTC))
+    liar_id, liar_auth = registered(
+        local_stack,
+        [
+            ("passport", b"%PDF-", "application/pdf"),
+            ("residence_title", b"%PDF-", "application/pdf"),
+        ],
+        email="liar.staff.e2e@example.org",
+        given_names="Moritz",
+        family_name="Schwindel",
+        title_expires_on="1991-04-13",
+    )
+    assert submit(local_stack, liar_id, liar_auth)["status"] == "in_review"
+    honest = registration_body(
+        email="honest.staff.e2e@example.org", given_names="Nadia", family_name="Rahimi",
+        nationality="AFG", title_expires_on=(today - timedelta(days=1)).isoformat(),
+    )  # fmt: skip
+    honest_id, honest_auth = registered(
+        local_stack,
+        photographed_documents(honest),
+        **{k: v for k, v in honest.items() if k != "privacy_consent"},
+    )
+    if submit(local_stack, honest_id, honest_auth)["status"] == "in_review":
+        verify_by_staff(local_stack, honest_id)
+    reviews = requests.get(
+        f"{local_stack.api_url}/staff/reviews",
+        headers={"Authorization": f"Bearer {local_stack.staff_token('staff')}"},
+        timeout=10,
+    ).json()["items"]
+    liar_review = next(r for r in reviews if r["registration_id"] == liar_id)
+    assert liar_review["review_reasons"] == ["title_unreadable", "expiry_long_past"]
+    summary = local_stack.run_allocation("--slots", "1")
+    assert summary["invited"] <= 1
+    liar = requests.get(
+        f"{local_stack.api_url}/registrations/{liar_id}", headers=liar_auth, timeout=10
+    ).json()
+    assert liar["status"] == "in_review"
+
+
+@TD1_READ_RATE
+def test_the_liar_fails_and_the_honest_person_is_verified_without_staff(
+    local_stack: LocalStack,
+) -> None:
+    today = office_today(datetime.now(UTC))
+    liar_id, liar_auth = registered(
+        local_stack,
+        [
+            ("passport", b"%PDF-", "application/pdf"),
+            ("residence_title", b"%PDF-", "application/pdf"),
+        ],
+        email="liar.e2e@example.org",
+        given_names="Max",
+        family_name="Faker",
+        title_expires_on="1991-04-13",
+    )
+    assert submit(local_stack, liar_id, liar_auth)["status"] == "in_review"
+
+    expired = today - timedelta(days=3)
+    honest = registration_body(
+        email="honest.e2e@example.org", given_names="Amira", family_name="Haddad",
+        nationality="SYR", date_of_birth="1988-02-29", title_expires_on=expired.isoformat(),
+    )  # fmt: skip
+    honest_id, honest_auth = registered(
+        local_stack,
+        photographed_documents(honest),
+        **{k: v for k, v in honest.items() if k != "privacy_consent"},
+    )
+    view = submit(local_stack, honest_id, honest_auth)
+    assert view["status"] == "waiting"
+    assert view["queue_position"] == 1
+
+    summary = local_stack.run_allocation("--slots", "1")
+    assert summary["invited"] == 1
+    assert local_stack.wait_for_mail(lambda m: m["To"] == "honest.e2e@example.org")
+    liar = requests.get(
+        f"{local_stack.api_url}/registrations/{liar_id}", headers=liar_auth, timeout=10
+    ).json()
+    assert liar["status"] == "in_review"
+
+
+@TD1_READ_RATE
+def test_a_photographed_card_that_says_another_expiry_is_corrected_by_the_applicant(
+    local_stack: LocalStack,
+) -> None:
+    today = office_today(datetime.now(UTC))
+    typed_expiry, card_expiry = today - timedelta(days=20), today - timedelta(days=2)
+    body = registration_body(
+        email="typo.e2e@example.org", given_names="Jörg", family_name="Weiß",
+        nationality="AUT", title_expires_on=typed_expiry.isoformat(),
+    )  # fmt: skip
+    registration_id, auth = registered(
+        local_stack,
+        photographed_documents(body, expires_on=card_expiry),
+        **{k: v for k, v in body.items() if k != "privacy_consent"},
+    )
+    view = wait_until_read(local_stack.api_url, registration_id, auth)
+    title = next(d for d in view["documents"] if d["kind"] == "residence_title")
+    assert title["check"] == "mismatch"
+    assert title["mismatches"] == [
+        {
+            "field": "title_expires_on",
+            "typed": typed_expiry.isoformat(),
+            "document": card_expiry.isoformat(),
+            "correctable": True,
+        }
+    ]
+    corrected = requests.post(
+        f"{local_stack.api_url}/registrations/{registration_id}/corrections",
+        headers=auth,
+        json={"title_expires_on": card_expiry.isoformat()},
+        timeout=10,
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert submit(local_stack, registration_id, auth)["status"] == "waiting"
+    assert date.fromisoformat(corrected.json()["title_expires_on"]) == card_expiry
