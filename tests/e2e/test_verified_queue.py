@@ -33,7 +33,7 @@ def registered(
     base = f"{api}/registrations/{registration_id}"
     assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
     for kind, content, content_type in documents:
-        request = {
+        request: dict[str, Any] = {
             "kind": kind,
             "filename": f"{kind}.jpg",
             "content_type": content_type,
