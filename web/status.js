@@ -297,7 +297,7 @@
     if (!m.correctable) return false;
     // A birth date with an unknown day or month ("85<<<<") cannot be taken over as a date.
     if (DATE_FIELDS.includes(m.field)) return /^\d{4}-\d{2}-\d{2}$/.test(m.document);
-    return true;
+    return Boolean(String(m.document).trim()); // no name read: nothing to take over
   }
 
   // Whether submitting now sends the registration to staff: as the service judges it
@@ -531,6 +531,12 @@
 
   // -- actions -------------------------------------------------------------------------------
 
+  // A file chosen while another action runs waits its turn instead of being dropped.
+  async function runWhenFree(button, action) {
+    while (busy) await new Promise((resolve) => window.setTimeout(resolve, 200));
+    return run(button, action);
+  }
+
   async function run(button, action) {
     if (busy) return;
     busy = true;
@@ -703,7 +709,7 @@
       input.addEventListener("change", () => {
         const file = input.files && input.files[0];
         if (!file) return;
-        run(input, () => upload(kind, file)).finally(() => {
+        runWhenFree(input, () => upload(kind, file)).finally(() => {
           input.value = "";
           // The input was disabled while busy, which took the focus away: give it back, so a
           // refusal (tied to the input) is read out and the next file is one key away.

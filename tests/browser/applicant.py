@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo
 import requests
 from playwright.sync_api import Browser, Page, expect
 
+from chalicelib.adapters.tesseract_reader import read_bytes
+from chalicelib.domain.machine_readable_zone import icao_name
 from chalicelib.services.allocation import MAX_SLOTS
 from infra.local_stack import REPO_ROOT, LocalStack, first_link
 from tests.applicant_flow import http_proof_of_work
@@ -208,23 +211,54 @@ class ReadableDocuments:
     residence_title: Path
 
 
+# Photos tried per document: the local reader (tesseract) does not read every phone photo, and
+# these tests are about the page, not the read rate (tests/documents measures that).
+PHOTOS_TRIED = 6
+
+
 def readable_documents(
     person: Person, folder: Path, title_expires_on: date | None = None
 ) -> ReadableDocuments:
     born = date.fromisoformat(person.date_of_birth)
-    expires = title_expires_on or date.fromisoformat(person.title_expires_on)
+    title_expiry = title_expires_on or date.fromisoformat(person.title_expires_on)
     holder = (person.family_name, person.given_names, born, person.nationality)
+    passport_expiry = office_today() + timedelta(days=3 * 365)
     passport_path = folder / "reisepass.jpg"
     passport_path.write_bytes(
-        corpus.passport(*holder, expires_on=office_today() + timedelta(days=3 * 365))
+        _photo_the_reader_reads(
+            lambda seed: corpus.passport(*holder, expires_on=passport_expiry, seed=seed),
+            passport_expiry,
+            person.family_name,
+            person.given_names,
+        )
     )
     title_path = folder / "aufenthaltstitel.jpg"
     title_path.write_bytes(
-        corpus.residence_permit_card(
-            *holder, expires_on=expires, document_number=person.title_number
+        _photo_the_reader_reads(
+            lambda seed: corpus.residence_permit_card(
+                *holder, expires_on=title_expiry, document_number=person.title_number, seed=seed
+            ),
+            title_expiry,
+            person.family_name,
+            person.given_names,
         )
     )
     return ReadableDocuments(passport_path, title_path)
+
+
+def _photo_the_reader_reads(
+    photo: Callable[[int], bytes], expires_on: date, family_name: str, given_names: str
+) -> bytes:
+    for seed in range(PHOTOS_TRIED):
+        data = photo(seed)
+        zone = read_bytes(data, "image/jpeg", office_today())
+        if zone is not None and (zone.expires_on, zone.family_name, zone.given_names) == (
+            expires_on,
+            icao_name(family_name),
+            icao_name(given_names),
+        ):
+            return data
+    raise AssertionError(f"the local reader read none of {PHOTOS_TRIED} photos of the document")
 
 
 def assert_no_horizontal_scrolling(page: Page) -> None:
