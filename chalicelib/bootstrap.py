@@ -176,6 +176,7 @@ class Container:
             retention_days=s.retention_days,
             # The container's clock, read at each claim: tests replace it after the build.
             clock=lambda: self.clock(),  # noqa: PLW0108
+            invite_unverified=s.verification_policy == "preferred",
         )
 
     @cached_property

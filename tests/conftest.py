@@ -18,6 +18,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
+from chalicelib.config import READ_QUEUE_NAME, READ_QUEUE_URL
 from infra.table import create_table
 from tests.zone_documents import ZoneTextReader
 
@@ -57,9 +58,13 @@ def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws(env: dict[str, str]) -> Iterator[None]:
-    """moto in-process, with the table, bucket and verified sender of the local stage."""
+def aws(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process, with the table, bucket, verified sender and read-requests queue of the
+    local stage."""
     with mock_aws():
+        queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
+        monkeypatch.setenv(READ_QUEUE_URL, queue["QueueUrl"])
+        env[READ_QUEUE_URL] = queue["QueueUrl"]
         create_table(boto3.client("dynamodb", region_name=REGION), env["TABLE_NAME"])
         boto3.client("s3", region_name=REGION).create_bucket(
             Bucket=env["DOCUMENTS_BUCKET"],

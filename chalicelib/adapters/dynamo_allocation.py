@@ -33,6 +33,7 @@ from chalicelib.adapters.dynamodb import (
     registration_from_item,
     registration_pk,
     release_lock,
+    review_pk,
     serialize,
     values,
 )
@@ -115,6 +116,25 @@ class DynamoAllocationRepository:
         )
         return [registration_from_item(deserialize(i)) for i in page.get("Items", [])]
 
+    def unverified(self, office_id: str) -> list[Registration]:
+        """Every registration in review, by typed expiry, then review entry, then id."""
+        found: list[Registration] = []
+        request: dict[str, Any] = {
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": values(pk=review_pk(office_id)),
+        }
+        while True:
+            page = self._call("query", **request)
+            found.extend(registration_from_item(deserialize(i)) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(
+            (r for r in found if r.status is Status.IN_REVIEW),
+            key=lambda r: (r.title_expires_on, r.review_since or "", r.registration_id),
+        )
+
     # -- invitations ------------------------------------------------------------------------
 
     def invite(
@@ -128,6 +148,7 @@ class DynamoAllocationRepository:
         lease_until: int,
         erase_after: int,
         sent_mark: SentMark | None = None,
+        from_status: Status = Status.WAITING,
     ) -> InviteOutcome:
         if invitation.seq != counter.given + 1 or counter.given >= capacity:
             raise ValueError("an invitation takes the next seq of a day that has room")
@@ -173,11 +194,11 @@ class DynamoAllocationRepository:
                     "window_end = :end, appointment_address = :address, invited_at = :at, "
                     "appointment_seq = :seq, invitation_run_id = :run REMOVE GSI1PK, GSI1SK"
                 ),
-                "ConditionExpression": "#status = :waiting",
+                "ConditionExpression": "#status = :from_status",
                 "ExpressionAttributeNames": _names("status"),
                 "ExpressionAttributeValues": values(
                     invited=Status.INVITED.value,
-                    waiting=Status.WAITING.value,
+                    from_status=from_status.value,
                     date=appointment.date.isoformat(),
                     start=appointment.window_start,
                     end=appointment.window_end,

@@ -25,7 +25,6 @@ from chalicelib.adapters.dynamodb import (
     deserialize,
     person_pk,
     queue_pk,
-    registration_from_item,
     registration_pk,
     release_lock,
     review_pk,
@@ -378,27 +377,6 @@ class DynamoVerification:
         return ReviewPage(
             registrations=[r for r in registrations if r.status is Status.IN_REVIEW],
             next_cursor=deserialize(last)["GSI1SK"] if last else None,
-        )
-
-    def in_review_by_expiry(self, office_id: str) -> list[Registration]:
-        """Every registration in review, in queue order of its typed expiry (the `preferred`
-        policy's second line, config.py)."""
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": QUEUE_INDEX,
-            "KeyConditionExpression": "GSI1PK = :pk",
-            "ExpressionAttributeValues": values(pk=review_pk(office_id)),
-        }
-        found: list[Registration] = []
-        while True:
-            page = self._repo.call("query", **request)
-            found.extend(registration_from_item(deserialize(raw)) for raw in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return sorted(
-            (r for r in found if r.status is Status.IN_REVIEW),
-            key=lambda r: (r.title_expires_on, r.review_since or "", r.registration_id),
         )
 
 

@@ -216,15 +216,21 @@ def needs_read(document: Document, status: DocumentStatus) -> bool:
 # -- the verdict -------------------------------------------------------------------------------
 
 
+def current_documents(registration: Registration) -> list[Document]:
+    """The latest verified passport and residence title: a newer upload of a kind replaces
+    what an older one (a wrong card, a blurred photo) said."""
+    latest: dict[DocumentKind, Document] = {}
+    for document in sorted(registration.documents, key=lambda d: d.created_at):
+        if document.kind in READ_KINDS and document.status is DocumentStatus.VERIFIED:
+            latest[document.kind] = document
+    return list(latest.values())
+
+
 def judge(registration: Registration, today: date, *, on_hold: bool) -> Verdict:
     """Whether a submitted registration may enter the queue by machine, and if not, why.
 
     `on_hold`: the person's data was found incorrect recently (an identity hold)."""
-    checks = [
-        (d, check_document(registration, d))
-        for d in registration.documents
-        if d.kind in READ_KINDS and d.status is DocumentStatus.VERIFIED
-    ]
+    checks = [(d, check_document(registration, d)) for d in current_documents(registration)]
     if any(c.check is Check.PENDING for _, c in checks):
         return Verdict(pending=True)
     reasons: list[ReviewReason] = []

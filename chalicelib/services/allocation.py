@@ -150,12 +150,16 @@ class AllocationService:
         web_base_url: str,
         retention_days: int,
         clock: Clock | None = None,
+        invite_unverified: bool = False,
     ) -> None:
         """`clock`: the wall clock for the outbox's claims, which last LEASE from when they are
         made, not from the run's start (a long run's later claims would be born lapsed, and a
         concurrent run could send their mails too). Without it, the run's `now`: tests that
         replay runs at chosen times."""
         self._clock = clock
+        # The `preferred` verification policy: registrations in review are invited when no
+        # verified person waits (services/verification.py, VerificationPolicy).
+        self._invite_unverified = invite_unverified
         self._repo = repository
         self._mailer = mailer
         self._office = office(office_id)
@@ -236,6 +240,10 @@ class AllocationService:
                 if counter.given >= capacity:
                     break
             after = page[-1].queue_key
+        if self._invite_unverified and counter.given < capacity:
+            counter, capacity = self._invite_unverified_ones(
+                counter, capacity, now, tally=tally, run_id=run_id, entries=entries
+            )
         self._mark_sent(tally)
 
         self._repo.record_run(
@@ -280,6 +288,40 @@ class AllocationService:
         )
         return summary
 
+    def _invite_unverified_ones(
+        self,
+        counter: DayCounter,
+        capacity: int,
+        now: datetime,
+        *,
+        tally: _Tally,
+        run_id: str,
+        entries: list[RunEntry],
+    ) -> tuple[DayCounter, int]:
+        """Under the `preferred` policy, the day's remaining places go to registrations in
+        review, earliest typed expiry first, but never ahead of a verified person: before each
+        one the queue is looked at again (someone may have been verified meanwhile)."""
+        office_id = self._office.office_id
+        for registration in self._repo.unverified(office_id):
+            if counter.given >= capacity or self._repo.waiting(office_id, None, 1):
+                break
+            counter, capacity, invitation = self._give_place(
+                registration, counter, capacity, now, tally=tally, run_id=run_id,
+                from_status=Status.IN_REVIEW,
+            )  # fmt: skip
+            if invitation is not None:
+                entries.append(RunEntry(invitation.seq, invitation.registration_id, "unverified"))
+                self._send_claimed(
+                    invitation,
+                    MailKind.INVITATION,
+                    replace(registration, status=Status.INVITED),
+                    claim=run_id,
+                    now=now,
+                    tally=tally,
+                    mark_later=True,
+                )
+        return counter, capacity
+
     def _give_place(
         self,
         registration: Registration,
@@ -289,6 +331,7 @@ class AllocationService:
         *,
         tally: _Tally,
         run_id: str,
+        from_status: Status = Status.WAITING,
     ) -> tuple[DayCounter, int, Invitation | None]:
         """Invite one registration with the day's next seq, marking the run's last mail `sent`
         in the same transaction; when the day moved under us (a concurrent run, a capacity
@@ -317,6 +360,7 @@ class AllocationService:
                     lease_until=_epoch(self._instant(now) + LEASE),
                     erase_after=_epoch(now + self._retention),
                     sent_mark=tally.unmarked,
+                    from_status=from_status,
                 )
             except ServiceUnavailable:
                 busy += 1

@@ -211,8 +211,6 @@ class VerificationRepository(Protocol):
 
     def review_page(self, office_id: str, limit: int, cursor: str | None) -> ReviewPage: ...
 
-    def in_review_by_expiry(self, office_id: str) -> list[Registration]: ...
-
 
 @dataclass(frozen=True)
 class MailMessage:
@@ -319,6 +317,10 @@ class AllocationRepository(Protocol):
     def waiting(self, office_id: str, after: str | None, limit: int) -> list[Registration]:
         """Up to `limit` waiting registrations in queue order, after the queue key `after`."""
 
+    def unverified(self, office_id: str) -> list[Registration]:
+        """Every registration in review, by typed expiry (the `preferred` policy's second
+        line, services/verification.py)."""
+
     def invite(
         self,
         invitation: Invitation,
@@ -330,9 +332,11 @@ class AllocationRepository(Protocol):
         lease_until: int,
         erase_after: int,
         sent_mark: SentMark | None = None,
+        from_status: Status = Status.WAITING,
     ) -> InviteOutcome:
         """One transaction: the day's counter from `counter.given` to `invitation.seq` while
-        below `capacity`, the registration waiting -> invited, and the invitation recorded
+        below `capacity`, the registration `from_status` (waiting; in_review under the `preferred`
+        policy) -> invited, and the invitation recorded
         with its mail pending and claimed by `invitation.run_id` until `lease_until`; with
         `sent_mark`, that earlier mail recorded `sent` too, under its claim."""
 

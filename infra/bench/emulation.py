@@ -16,7 +16,13 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from chalicelib import bootstrap
-from chalicelib.config import DOCUMENTS_BUCKET, MAIL_SENDER, TABLE_NAME
+from chalicelib.config import (
+    DOCUMENTS_BUCKET,
+    MAIL_SENDER,
+    READ_QUEUE_NAME,
+    READ_QUEUE_URL,
+    TABLE_NAME,
+)
 from infra.local_stack import DUMMY_CREDENTIALS, REGION, stage_environment
 from infra.table import create_table
 
@@ -47,6 +53,8 @@ def in_process_aws() -> Iterator[dict[str, str]]:
             boto3.client("ses", region_name=REGION).verify_email_identity(
                 EmailAddress=environment[MAIL_SENDER]
             )
+            queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
+            environment[READ_QUEUE_URL] = os.environ[READ_QUEUE_URL] = queue["QueueUrl"]
             bootstrap.reset()
             yield environment
             bootstrap.reset()

@@ -55,6 +55,7 @@ APPLICANT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/registrations/{id}/confirm-email", None),
     ("POST", "/registrations/{id}/documents", DOCUMENT_REQUEST),
     ("POST", "/registrations/{id}/submit", None),
+    ("POST", "/registrations/{id}/corrections", {"title_expires_on": "2026-11-20"}),
     ("DELETE", "/registrations/{id}", None),
 ]
 

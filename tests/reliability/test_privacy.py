@@ -22,7 +22,6 @@ from chalicelib.observability import PUBLISHES_METRICS, log
 from chalicelib.services.retention import UNCONFIRMED_AFTER
 from tests.allocation.conftest import scheduled_event
 from tests.applicant_flow import (
-    JPEG,
     JSON,
     PDF,
     Applicant,
@@ -34,6 +33,7 @@ from tests.applicant_flow import (
 )
 from tests.conftest import REGION, TEST_ENV, FixedClock
 from tests.reliability.conftest import Figures
+from tests.zone_documents import documents_for
 
 pytestmark = pytest.mark.reliability
 
@@ -47,7 +47,7 @@ def canary(n: int) -> dict[str, str]:
         "family_name": f"Canaryfamily{'abc'[n]}",
         "date_of_birth": f"1977-07-1{n}",
         "email": f"canary.mail{n}@example.org",
-        "title_number": f"CANARY77{n}",
+        "title_number": f"CNRYX77{n}",  # no vowels: a German document number
     }
 
 
@@ -72,16 +72,20 @@ def with_canary_document(client: Client, n: int) -> Applicant:
     """A queued registration whose documents carry a canary file name too."""
     applicant = register(client, **canary(n))
     assert applicant.post("confirm-email").status_code == 200
+    # Zones that say what was typed (read by the test reader, tests/zone_documents.py).
+    documents = documents_for(registration_body(**canary(n)))
     for kind, content, content_type in (
-        ("passport", PDF, "application/pdf"),
-        ("residence_title", JPEG, "image/jpeg"),
+        ("passport", documents["passport"], "application/pdf"),
+        ("residence_title", documents["residence_title"], "application/pdf"),
     ):
         granted = applicant.request_upload(
             kind, content_type, len(content), f"Canaryfamily{'abc'[n]}-{kind}.pdf"
         )
         assert granted.status_code == 201, granted.body
         post_form(json.loads(granted.body)["upload"], content, content_type)
-    assert applicant.post("submit").status_code == 200
+    submitted = applicant.post("submit")
+    assert submitted.status_code == 200
+    assert json.loads(submitted.body)["status"] == "waiting"
     return applicant
 
 

@@ -8,6 +8,7 @@ photographed synthetic cards in tests/documents/."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -293,3 +294,53 @@ def test_a_hold_lifted_by_an_admin_lets_the_person_into_the_queue_again(
 
     second = with_documents(client, documents_for(registration_body()))
     assert ok(second.post("submit"))["status"] == "waiting"
+
+
+def test_the_preferred_policy_invites_unverified_people_only_behind_every_verified_one(
+    client: Client, clock: FixedClock
+) -> None:
+    c = bootstrap.container()
+    c.settings = replace(c.settings, verification_policy="preferred")
+    unverified = with_documents(
+        client,
+        {"passport": b"%PDF-", "residence_title": b"%PDF-"},
+        email="paper@example.org",
+        title_expires_on="2026-11-01",  # a paper Fiktionsbescheinigung: nothing to read
+        title_type="fictional_certificate",
+    )
+    assert ok(unverified.post("submit"))["status"] == "in_review"
+    clock.set("2026-11-24T09:05:00+00:00")
+    typed = {"email": "card@example.org", "given_names": "Amina", "title_expires_on": "2026-11-27"}
+    verified = with_documents(client, documents_for(registration_body(**typed)), **typed)
+    assert ok(verified.post("submit"))["status"] == "waiting"
+
+    # One place: the verified person, though the unverified one's typed expiry is earlier.
+    assert allocate(clock, slots=1) == [verified.registration_id]
+    # A second place, with nobody verified waiting: the unverified person.
+    assert allocate(clock, slots=2) == [verified.registration_id, unverified.registration_id]
+    assert ok(unverified.get())["status"] == "invited"
+
+
+def test_the_required_policy_never_invites_from_review(client: Client, clock: FixedClock) -> None:
+    unverified = with_documents(
+        client,
+        {"passport": b"%PDF-", "residence_title": b"%PDF-"},
+        email="paper@example.org",
+        title_type="fictional_certificate",
+    )
+    assert ok(unverified.post("submit"))["status"] == "in_review"
+    assert allocate(clock, slots=3) == []
+
+
+def test_a_newer_upload_of_a_kind_replaces_what_the_older_one_said(
+    client: Client, clock: FixedClock
+) -> None:
+    typed = registration_body()
+    wrong_card = documents_for(typed, expires_on=date(2026, 11, 5))["residence_title"]
+    applicant = with_documents(client, {"residence_title": wrong_card})
+    clock.set("2026-11-24T09:10:00+00:00")
+    for kind, content in documents_for(typed).items():  # then the right card, and a passport
+        applicant.upload(kind, content)
+    checks = [d["check"] for d in ok(applicant.get())["documents"]]
+    assert checks == ["mismatch", "matches", "matches"]
+    assert ok(applicant.post("submit"))["status"] == "waiting"
