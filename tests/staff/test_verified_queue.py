@@ -344,3 +344,22 @@ def test_a_newer_upload_of_a_kind_replaces_what_the_older_one_said(
     checks = [d["check"] for d in ok(applicant.get())["documents"]]
     assert checks == ["mismatch", "matches", "matches"]
     assert ok(applicant.post("submit"))["status"] == "waiting"
+
+
+def test_a_rejection_at_the_desk_for_incorrect_data_holds_the_identity(
+    client: Client, clock: FixedClock, desk: StaffClient
+) -> None:
+    applicant = with_documents(client, documents_for(registration_body()))
+    assert ok(applicant.post("submit"))["status"] == "waiting"
+    assert allocate(clock, slots=1) == [applicant.registration_id]
+    rejected = desk.call(
+        "POST",
+        f"/staff/registrations/{applicant.registration_id}/check-in",
+        {"outcome": "data_incorrect", "reason": "the card shown belongs to someone else"},
+    )
+    assert ok(rejected)["status"] == "rejected"
+
+    again = with_documents(client, documents_for(registration_body()))
+    assert ok(again.post("submit"))["status"] == "in_review"
+    (item,) = ok(desk.get("/staff/reviews"))["items"]
+    assert item["review_reasons"] == ["identity_hold"]
