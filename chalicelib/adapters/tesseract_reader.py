@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -23,14 +25,20 @@ if TYPE_CHECKING:
     import numpy as np
     from PIL.Image import Image
 
-_ZONE_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
-_ZONE_CONFIG = f"--psm 6 --oem 1 -c tessedit_char_whitelist={_ZONE_CHARACTERS}"
+_ZONE_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _PDF_PAGES = 2
 _PDF_DPI = 300
 _WORKING_SIZE = 1400  # the longest side the band is looked for at, in pixels
-# The pixels a zone line gets before OCR, and how much narrower: where tesseract reads best.
-_SCALES = ((48, 1.0), (60, 1.0), (48, 0.65), (40, 1.0))
-_SECONDS = 12.0  # a document gets this long; then it is unreadable
+_LINE_LENGTHS = (30, 36, 44)
+# The cap heights (pixels) and binarisations tesseract is shown, likeliest first.
+_VIEWS = ((34, "adaptive"), (28, "otsu"), (42, "adaptive"), (34, "otsu"), (24, "adaptive"))
+_SECONDS = 8.0  # a document gets this long; then it is unreadable
+UNKNOWN = "?"  # a cell no reading has decided
+# Letters and digits whose values in a check digit differ by ten (G 16, 6; S 28, 8; J 19, T 29,
+# 9): a check digit cannot tell them apart, so where both may stand (a document number) a
+# reading must agree with the glyph's holes. True: the character has a hole.
+_HOLES = {"G": False, "S": False, "J": False, "T": False, "6": True, "Q": True, "8": True,
+          "9": True}  # fmt: skip
 
 
 class TesseractDocumentReader:
@@ -54,30 +62,93 @@ class TesseractDocumentReader:
 def read_bytes(
     data: bytes, content_type: ContentType | str, today: date
 ) -> MachineReadableZone | None:
-    """The zone of a JPEG, PNG or PDF file, every check digit verified; None when no two views
-    of the document agree on one.
+    """The zone of a JPEG, PNG or PDF file, every check digit verified; None when the readings
+    of the document do not agree on one.
 
-    Names are covered by no check digit, and tesseract reads OCR-B's '<' as K now and then:
-    so a zone counts only when two different views (another crop, scale or binarisation) read
-    the very same zone. A view never changes what a check digit says."""
+    tesseract's English model reads OCR-B's filler '<' as K, the more so in long runs; so the
+    zone is cut into its fixed-pitch cells, a filler is told by its shape (`is_filler`) and
+    tesseract reads only the letters and digits between fillers. Names are covered by no check
+    digit: a zone counts only when every one of its cells was read the same in at least two
+    different views (another binarisation or scale) and more often than anything else."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per tesseract: faster here
     deadline = time.monotonic() + _SECONDS
     try:
         pages = list(_pages(data, ContentType(content_type)))
     except (OSError, ValueError, RuntimeError):
         return None  # not an image or PDF we can open: unreadable, not a failure of the reader
-    seen: list[MachineReadableZone] = []
     for page in pages:
-        for view in _views(page):
-            if time.monotonic() > deadline:
-                return None
-            zone = find_zone(_ocr(view), today)
-            if zone is None:
-                continue
-            if zone in seen:
-                return zone
-            seen.append(zone)
+        for zone_image in _zone_images(page):
+            readings: list[list[str]] = []
+            zones: list[MachineReadableZone] = []
+            for cap_height, binarisation in _VIEWS:
+                if time.monotonic() > deadline:
+                    return None
+                reading = _read_cells(zone_image, cap_height, binarisation)
+                readings.append(reading)
+                zone = None if UNKNOWN in "".join(reading) else find_zone(reading, today)
+                if zone is not None and zone in zones:
+                    return zone  # two views read the very same zone
+                if zone is not None:
+                    zones.append(zone)
+                zone = agreed_zone(readings, today)
+                if zone is not None:
+                    return zone
     return None
+
+
+def agreed_zone(readings: list[list[str]], today: date) -> MachineReadableZone | None:
+    """The zone the readings of one zone agree on: each cell's most frequent character, read
+    in at least two readings and more often than any other; None while a cell has no such
+    character or the agreed lines hold no valid zone."""
+    if len(readings) < 2:
+        return None
+    agreed: list[str] = []
+    for line_index, line in enumerate(readings[0]):
+        cells = []
+        for cell in range(len(line)):
+            votes = Counter(
+                reading[line_index][cell]
+                for reading in readings
+                if reading[line_index][cell] != UNKNOWN
+            ).most_common(2)
+            if not votes or votes[0][1] < 2 or (len(votes) > 1 and votes[1][1] == votes[0][1]):
+                return None
+            cells.append(votes[0][0])
+        agreed.append("".join(cells))
+    return find_zone(agreed, today)
+
+
+def is_filler(glyph: np.ndarray[Any, Any]) -> bool:
+    """Whether a glyph (ink True, cut to its bounding box) is OCR-B's filler '<': a chevron
+    whose point is at the left middle. Letters and digits all have ink at the top left or the
+    bottom left corner (K, X, Y, 7, 1 ...) or in the middle of the right half (C, O, 3, B ...)
+    where a chevron has none."""
+    import cv2  # noqa: PLC0415
+
+    height, width = glyph.shape
+    if height < 5 or width < 3 or not 0.6 < width / height < 1.2:
+        return False
+    cells = cv2.resize(glyph.astype("float32"), (10, 10), interpolation=cv2.INTER_AREA)
+    top_left, bottom_left = cells[:2, :3].mean(), cells[8:, :3].mean()
+    middle_left = cells[4:6, :2].mean()
+    top_right, bottom_right = cells[:2, 7:].mean(), cells[8:, 7:].mean()
+    middle_right = cells[4:6, 6:].mean()
+    return bool(
+        max(top_left, bottom_left, middle_right) < 0.1
+        and middle_left > 0.45
+        and min(top_right, bottom_right) > 0.4
+    )
+
+
+@dataclass(frozen=True)
+class _ZoneImage:
+    """A zone cut out level and the right way up: its grey pixels, the rows of each line, and
+    the centre of each cell (x) of each line."""
+
+    gray: np.ndarray[Any, Any]
+    lines: list[tuple[int, int]]
+    centres: list[list[float]]
+    pitch: float
 
 
 def _pages(data: bytes, content_type: ContentType) -> Iterator[Image]:
@@ -98,30 +169,25 @@ def _pages(data: bytes, content_type: ContentType) -> Iterator[Image]:
         yield image.convert("L")
 
 
-def _views(page: Image) -> Iterator[Any]:
-    """What tesseract is shown, likeliest first: each band that looks like a zone, deskewed,
-    at two scales and both ways up; the whole page only when no band looks like one."""
+def _zone_images(page: Image) -> Iterator[_ZoneImage]:
+    """Each band of the page that holds a zone: turned level and the right way up (fillers
+    point left), cut into lines and cells; likeliest first."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
     gray = np.asarray(page)
     scale = _WORKING_SIZE / max(gray.shape)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    found = False
     for turn in (0, 1):
         turned = np.ascontiguousarray(np.rot90(small, turn)) if turn else small
         source = np.ascontiguousarray(np.rot90(gray, turn)) if turn else gray
-        for band in _bands(turned):
-            found = True
-            for flip in (False, True):
-                for line_height, squeeze in _SCALES:
-                    crop = _deskewed_crop(source, band, 1 / scale, line_height)
-                    # OCR-B's wide pitch makes tesseract see '<' as K; narrower, it sees '<'.
-                    crop = cv2.resize(crop, None, fx=squeeze, fy=1.0, interpolation=cv2.INTER_AREA)
-                    yield cv2.rotate(crop, cv2.ROTATE_180) if flip else crop
-    if not found:  # nothing looks like a zone: the page as it is, four ways up
-        for turn in range(4):
-            yield np.ascontiguousarray(np.rot90(small, turn))
+        for band in _bands(turned)[:3]:
+            crop = _level_crop(source, band, 1 / scale)
+            for flipped in (crop, cv2.rotate(crop, cv2.ROTATE_180)):
+                zone = _cells(flipped)
+                if zone is not None:
+                    yield zone
+                    break
 
 
 def _bands(gray: np.ndarray[Any, Any]) -> list[Any]:
@@ -148,31 +214,300 @@ def _bands(gray: np.ndarray[Any, Any]) -> list[Any]:
         (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
         if w < h:
             w, h, angle = h, w, angle - 90
+        angle = (angle + 90) % 180 - 90  # upside down or not is for the fillers to say
         if w > 0.25 * gray.shape[1] and w > 3 * h and h > 8 * unit:
             found.append(((cx, cy), (w, h), angle))
     return sorted(found, key=lambda band: -band[1][0] * band[1][1])[:4]
 
 
-def _deskewed_crop(gray: np.ndarray[Any, Any], band: Any, factor: float, line_height: int) -> Any:
-    """The band cut out of the full-resolution page, turned level, scaled so a zone line is
-    about `line_height` pixels high, with a white margin."""
+def _level_crop(gray: np.ndarray[Any, Any], band: Any, factor: float) -> Any:
+    """The band cut out of the full-resolution page and turned level, with a margin; scaled so
+    a zone line is about 40 pixels high."""
     import cv2  # noqa: PLC0415
 
     (cx, cy), (w, h), angle = band
-    cx, cy, w, h = cx * factor, cy * factor, w * factor * 1.06, h * factor * 1.3
+    cx, cy, w, h = cx * factor, cy * factor, w * factor * 1.08, h * factor * 1.5
     rotation = cv2.getRotationMatrix2D((cx, cy), angle, 1.0)
     level = cv2.warpAffine(gray, rotation, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_CUBIC,
                            borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
     top, left = max(0, int(cy - h / 2)), max(0, int(cx - w / 2))
     crop = level[top : int(cy + h / 2), left : int(cx + w / 2)]
-    lines = max(2.0, min(3.0, crop.shape[0] / max(crop.shape[1] / 30, 1) / 1.6))
-    zoom = line_height * lines * 1.5 / max(crop.shape[0], 1)
-    crop = cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
-    return cv2.copyMakeBorder(crop, 20, 20, 20, 20, cv2.BORDER_REPLICATE)
+    # The band is as wide as 30 to 44 characters, a character about as high as it is wide.
+    zoom = 40 * 36 / max(crop.shape[1], 1)
+    interpolation = cv2.INTER_AREA if zoom < 1 else cv2.INTER_CUBIC
+    return cv2.resize(crop, None, fx=zoom, fy=zoom, interpolation=interpolation)
 
 
-def _ocr(view: Any) -> list[str]:
+def _binary(gray: np.ndarray[Any, Any], method: str, cap_height: float) -> Any:
+    """Ink as 255 on 0."""
+    import cv2  # noqa: PLC0415
+
+    blurred = cv2.GaussianBlur(gray, (3, 3), 0)
+    if method == "otsu":
+        return cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
+    block = int(cap_height * 1.5) | 1
+    return cv2.adaptiveThreshold(
+        blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12
+    )
+
+
+def _straightened(gray: np.ndarray[Any, Any]) -> Any:
+    """The crop turned by the small angle that makes its text rows sharpest."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    ink = _binary(gray, "adaptive", 40)
+    centre = (gray.shape[1] / 2, gray.shape[0] / 2)
+
+    def sharpness(angle: float) -> float:
+        rotation = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        turned = cv2.warpAffine(ink, rotation, (ink.shape[1], ink.shape[0]))
+        return float(np.var(turned.sum(axis=1, dtype=np.float64)))
+
+    best = max((step / 4 for step in range(-12, 13)), key=sharpness)
+    if best == 0:
+        return gray
+    rotation = cv2.getRotationMatrix2D(centre, best, 1.0)
+    return cv2.warpAffine(gray, rotation, (gray.shape[1], gray.shape[0]), flags=cv2.INTER_CUBIC,
+                          borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+
+
+def _text_rows(ink: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
+    """The rows of the zone's lines: runs of inked rows, as high as the highest, as wide as the
+    widest; the last two or three."""
+    import numpy as np  # noqa: PLC0415
+
+    profile = (ink > 0).sum(axis=1)
+    inked = profile > 0.2 * profile.max() if profile.max() else profile > 0
+    runs: list[tuple[int, int]] = []
+    start = None
+    for row, on in enumerate(np.append(inked, False)):
+        if on and start is None:
+            start = row
+        elif not on and start is not None:
+            runs.append((start, row))
+            start = None
+    if not runs:
+        return []
+    tallest = max(bottom - top for top, bottom in runs)
+    runs = [(top, bottom) for top, bottom in runs if bottom - top > 0.55 * tallest]
+    return runs[-3:]
+
+
+def _cells(gray: np.ndarray[Any, Any]) -> _ZoneImage | None:
+    """The zone in a level crop, when its lines and cells are found and its fillers point
+    left (upside down they point right: then None, and the caller turns it)."""
+    import cv2  # noqa: PLC0415
+
+    gray = _straightened(gray)
+    ink = _binary(gray, "adaptive", 40)
+    rows = _text_rows(ink)
+    if len(rows) < 2:
+        return None
+    centres: list[list[float]] = []
+    pitches: list[float] = []
+    for top, bottom in rows:
+        line = _line_centres(ink[top:bottom], 3 if len(rows) == 3 else 2)
+        if line is None:
+            return None
+        centres.append(line[0])
+        pitches.append(line[1])
+    if len({len(line) for line in centres}) != 1:
+        return None
+    pitch = sum(pitches) / len(pitches)
+    zone = _ZoneImage(gray, rows, centres, pitch)
+    fillers = sum(_filler_row(ink, zone, index).count(True) for index in range(len(rows)))
+    mirrored = cv2.flip(ink, 1)  # a '<' mirrored is a '>': how many point right
+    width = ink.shape[1]
+    flipped = _ZoneImage(gray, rows, [[width - 1 - x for x in line] for line in centres], pitch)
+    pointing_right = sum(
+        _filler_row(mirrored, flipped, index).count(True) for index in range(len(rows))
+    )
+    return zone if fillers >= 3 and fillers > pointing_right else None
+
+
+def _line_centres(ink: np.ndarray[Any, Any], lines: int) -> tuple[list[float], float] | None:
+    """The x of each cell's centre on a zone line, and the pitch: the glyphs are at a fixed
+    pitch and every cell holds one (a filler at least), so the first and last glyph's centres
+    and the line's length (30, 36 or 44, the one nearest its glyph count) place them all."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    height = ink.shape[0]
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    glyphs = sorted(
+        (x + w / 2, w)
+        for x, _, w, h, _ in stats[1:count]
+        if 0.45 * height <= h <= 1.15 * height and w <= 1.2 * height
+    )
+    if len(glyphs) < 10:
+        return None
+    gaps = np.diff([x for x, _ in glyphs])
+    step = float(np.median(gaps))
+    # The longest chain of glyphs no more than two cells apart: the zone line, not noise.
+    chains: list[list[float]] = [[glyphs[0][0]]]
+    for (x, _), gap in zip(glyphs[1:], gaps, strict=True):
+        if gap > 2.5 * step:
+            chains.append([])
+        chains[-1].append(x)
+    chain = max(chains, key=lambda c: c[-1] - c[0])
+    span = chain[-1] - chain[0]
+    lengths = (30,) if lines == 3 else (36, 44)
+    estimate = span / step + 1
+    length = min(lengths, key=lambda n: abs(n - estimate))
+    if abs(length - estimate) > 0.15 * length:
+        return None
+    pitch = span / (length - 1)
+    # Perspective stretches one end: walking along the line, each glyph of a cell's width is
+    # pinned to the cell its distance from the last one says; cells between pins are spaced
+    # evenly.
+    pinned = {0: chain[0]}
+    index, previous = 0, chain[0]
+    for x, w in glyphs:
+        if x <= chain[0] or x > chain[-1] or w > 1.1 * pitch:
+            continue
+        steps = round((x - previous) / pitch)
+        if steps > 0:
+            index, previous = index + steps, x
+            pinned[index] = x
+    if index != length - 1:
+        return None
+    indices = sorted(pinned)
+    centres = np.interp(range(length), indices, [pinned[index] for index in indices])
+    return [float(x) for x in centres], pitch
+
+
+def _glyph(ink: np.ndarray[Any, Any], top: int, bottom: int, centre: float, pitch: float) -> Any:
+    """The ink of one cell, cut to its bounding box (empty when the cell has none)."""
+    import numpy as np  # noqa: PLC0415
+
+    left, right = max(0, round(centre - pitch * 0.48)), round(centre + pitch * 0.48)
+    cell = ink[top:bottom, left:right] > 0
+    rows, columns = np.nonzero(cell.any(axis=1))[0], np.nonzero(cell.any(axis=0))[0]
+    if not len(rows) or not len(columns):
+        return cell[:0, :0]
+    return cell[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+
+
+def _filler_row(ink: np.ndarray[Any, Any], zone: _ZoneImage, index: int) -> list[bool]:
+    top, bottom = zone.lines[index]
+    return [is_filler(_glyph(ink, top, bottom, x, zone.pitch)) for x in zone.centres[index]]
+
+
+def digit_cells(lines: int, length: int) -> set[tuple[int, int]]:
+    """The cells (line, column) that hold only digits in every format of this shape: dates
+    and their check digits (ICAO 9303 Part 4-6). The data lines of TD3 and MRV-A (44) and of
+    TD2 and MRV-B (36) keep them in the same places."""
+    if lines == 3:
+        return {(0, 14), (1, 29)} | {(1, column) for column in (*range(7), *range(8, 15))}
+    columns = (9, *range(13, 20), *range(21, 28))
+    return {(1, column) for column in columns} if length in (36, 44) else set()
+
+
+def _read_cells(zone: _ZoneImage, cap_height: int, binarisation: str) -> list[str]:
+    """The zone's lines as one view reads them: fillers by their shape, the rest by tesseract
+    on the zone with its fillers painted out, the date cells in a second pass that allows only
+    digits (UNKNOWN where tesseract's words do not fit the cells they cover)."""
+    ink = _binary(zone.gray, binarisation, sum(b - t for t, b in zone.lines) / len(zone.lines))
+    fillers = [_filler_row(ink, zone, index) for index in range(len(zone.lines))]
+    cells = [["<" if filler else UNKNOWN for filler in row] for row in fillers]
+    digits = digit_cells(len(zone.lines), len(zone.centres[0]))
+    passes = ((_ZONE_CHARACTERS, False), ("0123456789", True))
+    for whitelist, only_digits in passes:
+        shown = [
+            [not filler and ((index, column) in digits) == only_digits
+             for column, filler in enumerate(row)]
+            for index, row in enumerate(fillers)
+        ]  # fmt: skip
+        words = _ocr_words(ink, zone, shown, cap_height, whitelist)
+        for index, row in enumerate(cells):
+            _place_words(row, zone.centres[index], zone.pitch, shown[index], words[index])
+    for index, row in enumerate(cells):
+        top, bottom = zone.lines[index]
+        for column, character in enumerate(row):
+            if character in _HOLES and (index, column) not in digits:
+                glyph = _glyph(ink, top, bottom, zone.centres[index][column], zone.pitch)
+                if (holes(glyph) > 0) != _HOLES[character]:
+                    row[column] = UNKNOWN
+    return ["".join(row) for row in cells]
+
+
+def holes(glyph: np.ndarray[Any, Any]) -> int:
+    """How many holes a glyph (ink True) has: 6 has one and G none, 8 two and S none."""
+    import cv2  # noqa: PLC0415
+
+    if glyph.size == 0:
+        return 0
+    padded = cv2.copyMakeBorder(glyph.astype("uint8"), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    contours, hierarchy = cv2.findContours(padded, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return 0
+    smallest = glyph.size * 0.015
+    return sum(
+        1
+        for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
+        if parent >= 0 and cv2.contourArea(contour) >= smallest
+    )
+
+
+def _ocr_words(
+    ink: np.ndarray[Any, Any],
+    zone: _ZoneImage,
+    shown: list[list[bool]],
+    cap_height: int,
+    whitelist: str,
+) -> list[list[tuple[float, float, str]]]:
+    """tesseract's words on the zone with only the `shown` cells left, per line: their left and
+    right x (in the zone's pixels) and text."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
     import pytesseract  # noqa: PLC0415
 
-    text: str = pytesseract.image_to_string(view, lang="eng", config=_ZONE_CONFIG)
-    return [line for line in text.splitlines() if line.strip()]
+    line_height = sum(bottom - top for top, bottom in zone.lines) / len(zone.lines)
+    zoom, margin = cap_height / max(line_height, 1), 20
+    image = np.full(ink.shape, 255, np.uint8)
+    for index, (top, bottom) in enumerate(zone.lines):
+        pad = round((bottom - top) * 0.25)
+        upper, lower = max(0, top - pad), bottom + pad
+        for centre, visible in zip(zone.centres[index], shown[index], strict=True):
+            if visible:
+                left, right = max(0, round(centre - zone.pitch / 2)), round(centre + zone.pitch / 2)
+                image[upper:lower, left:right] = 255 - ink[upper:lower, left:right]
+    image = cv2.resize(image, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_AREA)
+    image = cv2.copyMakeBorder(image, *(margin,) * 4, cv2.BORDER_CONSTANT, value=255)
+    data = pytesseract.image_to_data(
+        image,
+        lang="eng",
+        config=f"--psm 6 --oem 1 -c tessedit_char_whitelist={whitelist}",
+        output_type=pytesseract.Output.DICT,
+    )
+    words: list[list[tuple[float, float, str]]] = [[] for _ in zone.lines]
+    for text, left, top, width, height in zip(
+        data["text"], data["left"], data["top"], data["width"], data["height"], strict=True
+    ):
+        middle = (top + height / 2 - margin) / zoom
+        for index, (line_top, line_bottom) in enumerate(zone.lines):
+            if text.strip() and line_top <= middle <= line_bottom:
+                x = (left - margin) / zoom
+                words[index].append((x, x + width / zoom, text.strip()))
+    return words
+
+
+def _place_words(
+    cells: list[str],
+    centres: list[float],
+    pitch: float,
+    shown: list[bool],
+    words: list[tuple[float, float, str]],
+) -> None:
+    """Puts each word's characters into the shown cells it covers, when it has as many
+    characters as it covers such cells (a word may run over cells painted out)."""
+    for left, right, text in words:
+        covered = [
+            index
+            for index, centre in enumerate(centres)
+            if shown[index] and left - pitch * 0.3 <= centre <= right + pitch * 0.3
+        ]
+        if len(covered) == len(text):
+            for index, character in zip(covered, text, strict=True):
+                cells[index] = character

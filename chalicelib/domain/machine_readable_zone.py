@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from mrz.base.countries_ops import code_list
 from mrz.base.functions import transliterate
 from mrz.checker.mrva import MRVACodeChecker
 from mrz.checker.mrvb import MRVBCodeChecker
@@ -181,8 +182,16 @@ def _is_code(text: str) -> bool:
     return re.fullmatch(r"[A-Z][A-Z<]", text) is not None
 
 
+@cache
+def _state_codes() -> frozenset[str]:
+    # ICAO 9303 Part 3 §5 codes of states and organisations, as the mrz library ships them.
+    return frozenset(code.ljust(3, "<") for code in code_list())
+
+
 def _is_state(text: str) -> bool:
-    return re.fullmatch(r"[A-Z]{1,3}<{0,2}", text) is not None and len(text) == 3
+    """A state's code as a zone writes it: no check digit covers it, so a misread one (D read
+    as O) must at least not be a code that does not exist."""
+    return text in _state_codes()
 
 
 @dataclass(frozen=True)
@@ -427,14 +436,25 @@ def _find_two_line(
         if second is None or not _DATES.fullmatch(_digits(second[13:28])):
             continue
         data = _repaired_data_line(layout, second)
+        # A German document's number has no vowels (nor B, D, Q, S): a visa's issuing state is
+        # on the name line, so both readings of the number are kept until it is found.
+        german = data[0] + data[1:9].translate(_GERMAN_NUMBER) + data[9:]
         # The check digits are all on the data line; the name line is found after.
-        if _holds(layout, f"{placeholder}\n{data}") is None:
+        holding = {
+            reading: _holds(layout, f"{placeholder}\n{reading}") is not None
+            for reading in (data, german)
+        }
+        if not any(holding.values()):
             continue
         for i in _nearest_first(candidates, j - 1):
             first = _fitted_name_line(candidates[i], layout.length, 5)
             if i == j or first is None:
                 continue
-            zone = _zone(layout, _letters(first[:5]), data, first[5:], today)
+            header = _letters(first[:5])
+            reading = german if header[2:5] == "D<<" else data
+            if not holding[reading]:
+                continue
+            zone = _zone(layout, header, reading, first[5:], today)
             if zone is not None:
                 return zone
     return None

@@ -127,13 +127,20 @@ _LETTERS = "CFGHJKLMNPRTVWXYZ"
 
 
 def _zone_names(family: str, given: str, length: int) -> tuple[str, str]:
-    """The names as a zone of `length` writes them, cut short as ICAO Part 3 §4.6 allows."""
+    """The names as a zone of `length` writes them, cut short as ICAO 9303 Part 3 §4.6 says:
+    the secondary identifier first; a primary identifier too long for the field alone is cut
+    to it and the secondary one left out. A cut name ends in a letter, never in a filler."""
     primary, secondary = icao_name(family).replace(" ", "<"), icao_name(given).replace(" ", "<")
     if len(primary) + 2 + len(secondary) > length:
         secondary = secondary[: max(0, length - len(primary) - 2)]
-    if len(primary) + 2 > length:
-        primary, secondary = primary[:length], ""
+    if len(primary) + 3 > length:
+        primary, secondary = primary[:length].rstrip("<"), ""
     return primary, secondary.rstrip("<")
+
+
+def _name_field(primary: str, secondary: str, length: int) -> str:
+    field = primary + "<<" + secondary if secondary else primary
+    return field.ljust(length, "<")
 
 
 @dataclass(frozen=True)
@@ -183,13 +190,16 @@ def _zone(
         fmt, code, state = "MRVA", "V", "D"
     else:
         fmt, code, state = "MRVB", "V", "D"
-    primary, secondary = _zone_names(holder.family_name, holder.given_names, NAME_FIELD_LENGTH[fmt])
-    arguments = (code, state, primary, secondary, number, holder.nationality, yymmdd)
+    length = NAME_FIELD_LENGTH[fmt]
+    primary, secondary = _zone_names(holder.family_name, holder.given_names, length)
+    # The mrz library wants room for "<<" after the primary identifier; the name field is
+    # covered by no check digit, so the zone is generated with a short name and the field
+    # put in after.
+    arguments = (code, state, "X", "", number, holder.nationality, yymmdd)
     if fmt == "TD1":
         generated = str(
             TD1CodeGenerator(
-                code, state, number, yymmdd, holder.sex, expiry, holder.nationality,
-                primary, secondary,
+                code, state, number, yymmdd, holder.sex, expiry, holder.nationality, "X", "",
             )
         )  # fmt: skip
     elif fmt == "TD3":
@@ -198,6 +208,12 @@ def _zone(
         generated = str(MRVACodeGenerator(*arguments, holder.sex, expiry))
     else:
         generated = str(MRVBCodeGenerator(*arguments, holder.sex, expiry))
+    lines = generated.splitlines()
+    field = _name_field(primary, secondary, length)
+    if fmt == "TD1":
+        lines[2] = field
+    else:
+        lines[0] = lines[0][:5] + field
     truth = Truth(
         document_format=fmt,
         document_code=code,
@@ -210,7 +226,7 @@ def _zone(
         date_of_birth=holder.date_of_birth,
         expires_on=expires_on,
     )
-    return _Zone(generated.splitlines(), truth)
+    return _Zone(lines, truth)
 
 
 def with_wrong_check_digit(lines: list[str], rng: random.Random) -> list[str]:
