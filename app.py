@@ -6,6 +6,7 @@ from chalice.app import Chalice
 
 from chalicelib.api.applicant import applicant_routes
 from chalicelib.api.middleware import answer_every_error_as_problem
+from chalicelib.api.office import office_routes
 from chalicelib.api.openapi import openapi_routes
 from chalicelib.api.staff import staff_routes
 from chalicelib.jobs import scheduled_jobs
@@ -20,6 +21,7 @@ app.register_middleware(publish_metrics, "all")
 app.register_middleware(answer_every_error_as_problem, "http")
 app.register_blueprint(applicant_routes)
 app.register_blueprint(openapi_routes)
+app.register_blueprint(office_routes)
 app.register_blueprint(staff_routes)
 app.register_blueprint(scheduled_jobs)
 app.register_blueprint(mail_event_handlers)

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api import schemas, staff_schemas
+from chalicelib.api import office_schemas, schemas, staff_schemas
 from chalicelib.api.http import json_response
 
 openapi_routes = Blueprint(__name__)
@@ -71,6 +71,7 @@ _MODELS: tuple[type[BaseModel], ...] = (
     staff_schemas.ReviewRequest,
     staff_schemas.ReviewResult,
     staff_schemas.LiftHoldRequest,
+    office_schemas.OfficeView,
 )
 
 
@@ -105,6 +106,17 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "paths": {
+            "/office": {
+                "get": {
+                    "operationId": "officeFacts",
+                    "summary": "The office's public facts and the retention periods in days, "
+                    "as the purge applies them (the legal pages show them)",
+                    "responses": {
+                        "200": _json(office_schemas.OfficeView, "The office"),
+                        **_problems(503),
+                    },
+                }
+            },
             "/registrations/challenge": {
                 "get": {
                     "operationId": "registrationChallenge",

@@ -95,7 +95,10 @@ class RegistrationRequest(RequestModel):
     title_number: TitleNumber | None = None
     title_expires_on: date
     privacy_consent: Literal[True] = Field(
-        description="Must be true: the applicant agrees to the processing of their data."
+        description="Must be true: the applicant confirms having read the privacy notice "
+        "(web/privacy.html). Not a consent in the sense of Art. 6(1)(a) GDPR: the office "
+        "processes the data for its legal task (Art. 6(1)(e) GDPR with § 86 AufenthG). The "
+        "name is kept for compatibility."
     )
     altcha: str = Field(
         min_length=1,

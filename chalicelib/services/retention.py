@@ -29,8 +29,41 @@ from typing import Any, Protocol
 from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.registration import Status
 from chalicelib.observability import log
+from chalicelib.services.staff import AUDIT_RETENTION
 
 UNCONFIRMED_AFTER = timedelta(days=7)
+# What the infrastructure keeps beyond the purge (infra/resources.json; tests/infra checks that
+# the template says the same): DynamoDB's point-in-time recovery holds the table's changes for
+# its fixed 35 days, and the documents bucket drops an upload never judged after 2 days.
+POINT_IN_TIME_RECOVERY_DAYS = 35
+ABANDONED_UPLOAD_DAYS = 2
+
+
+@dataclass(frozen=True)
+class RetentionPeriods:
+    """How long each kind of data is kept, in days, as the purge and the stores apply it:
+    what the privacy notice says (GET /office)."""
+
+    finished_registration: int
+    unconfirmed_registration: int
+    unsubmitted_registration: int
+    identity_hold: int
+    audit_entries: int
+    backups: int
+    abandoned_uploads: int
+
+
+def retention_periods(retention_days: int, identity_hold_days: int) -> RetentionPeriods:
+    """The periods for these settings (Settings.retention_days, Settings.identity_hold_days)."""
+    return RetentionPeriods(
+        finished_registration=retention_days,
+        unconfirmed_registration=UNCONFIRMED_AFTER.days,
+        unsubmitted_registration=retention_days,
+        identity_hold=identity_hold_days,
+        audit_entries=AUDIT_RETENTION.days,
+        backups=POINT_IN_TIME_RECOVERY_DAYS,
+        abandoned_uploads=ABANDONED_UPLOAD_DAYS,
+    )
 
 
 @dataclass(frozen=True)
