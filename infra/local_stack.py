@@ -846,6 +846,8 @@ class LocalStack:
                 f"  Emulation  {self.endpoint_url}   (moto; log: {log}; "
                 f"pid {self.pids.get('emulation')})",
                 f"  Outbox     {self._outbox_dir}   (each mail is also shown here)",
+                f"  Documents  read by tesseract as uploaded (the read_document function on "
+                f"the emulated SQS queue; log: {self._log_dir / 'reader.log'})",
                 f"  Schedules  allocation 07:45 Mon/Tue/Wed/Fri, 10:15 Thu; end of day 20:30 UTC "
                 f"(Europe/Berlin), {schedules}; log: {self._schedules.log_path}",
                 f"             today's allocation now: {self.allocate_command()}",

@@ -147,7 +147,7 @@ def test_stop_leaves_nothing_listening(tmp_path: Path) -> None:
     assert not accepts_connections(moto_port)
     assert not accepts_connections(api_port)
     assert not accepts_connections(web_port)
-    assert set(pids) == {"emulation", "api"}
+    assert set(pids) == {"emulation", "api", "reader"}
     for pid in pids.values():
         assert not _alive(pid)
 
