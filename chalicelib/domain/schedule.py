@@ -72,6 +72,9 @@ class RunVerdict(StrEnum):
     NO_WORKDAY = "no_workday"  # weekend or public holiday
     NOT_RUN_TIME = "not_run_time"  # the other UTC candidate of the day (summer/winter time)
     REPLAY = "replay"  # delivered on another local date than it was scheduled for
+    # A second delivery of a scheduled run that already completed: EventBridge delivers at
+    # least once; the run's open mails are tried again, no place is given (issue 13).
+    ALREADY_RUN = "already_run"
 
 
 def judge_scheduled_run(scheduled: datetime, delivered: datetime) -> RunVerdict:

@@ -108,6 +108,9 @@ class RunSummary:
         }
 
 
+SCHEDULED = "schedule"  # the trigger of a run an EventBridge schedule started
+
+
 @dataclass(frozen=True)
 class EndOfDaySummary:
     day: date
@@ -201,7 +204,25 @@ class AllocationService:
                 delivered=utc_timestamp(delivered),
             )
             return RunSummary(verdict, office_today(scheduled))
-        return self.allocate_day(delivered, trigger="schedule")
+        day = office_today(scheduled)
+        if any(run.trigger == SCHEDULED for run in self._repo.runs(self._office.office_id, day)):
+            # The day's scheduled run completed before: a duplicate delivery gives nothing
+            # (someone who queued meanwhile waits for the next run), but finishes its mails.
+            tally = _Tally()
+            self._deliver_open_mails(day, delivered, new_id(), tally)
+            self._mark_sent(tally)
+            log().info(
+                "allocation_duplicate_ignored",
+                scheduled=utc_timestamp(scheduled),
+                delivered=utc_timestamp(delivered),
+            )
+            return RunSummary(
+                RunVerdict.ALREADY_RUN,
+                day,
+                mails_sent=tally.sent,
+                mails_failed=tally.failed,
+            )
+        return self.allocate_day(delivered, trigger=SCHEDULED)
 
     def allocate_day(self, now: datetime, trigger: str = "manual") -> RunSummary:
         """Give today's remaining appointments to the head of the queue, and mail them."""

@@ -271,3 +271,27 @@ def test_an_applicant_is_queued_invited_told_and_may_register_again(
             "Y1234567",
         ):
             assert personal not in line, line
+
+
+def test_a_second_delivery_of_a_completed_scheduled_run_gives_nothing_more(
+    client: Client, clock: FixedClock
+) -> None:
+    run_time = datetime(2026, 11, 24, 6, 45, tzinfo=UTC)  # Tuesday 07:45 CET
+    clock.now = run_time - timedelta(hours=2)
+    early = queued(client, email="early@example.org", given_names="Early")
+    first = invoke(client, clock, "allocate_morning", run_time, timedelta(seconds=20))
+    assert first["verdict"] == "run"
+    assert first["invited"] == 1
+
+    # Someone queues in between; EventBridge delivers the same event again 45 s later.
+    clock.now = run_time + timedelta(seconds=30)
+    later = queued(client, email="later@example.org", given_names="Later")
+    second = invoke(client, clock, "allocate_morning", run_time, timedelta(seconds=45))
+
+    assert second["verdict"] == "already_run"
+    assert second["invited"] == 0
+    days = DynamoAllocationRepository(
+        bootstrap.client("dynamodb"), bootstrap.container().settings.table_name
+    )
+    assert invited_ids(days) == [early.registration_id]
+    assert json.loads(later.get().body)["status"] == "waiting"
