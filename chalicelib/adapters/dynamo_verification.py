@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.dynamo_errors import error_code
 from chalicelib.adapters.dynamodb import (
     LOCK_SK,
     QUEUE_INDEX,
@@ -95,6 +98,30 @@ class DynamoVerification:
             self._repo.call("transact_write_items", TransactItems=[{"Update": request}])
         except TransactionCancelled:
             return False  # read before, or erased meanwhile
+        return True
+
+    def claim_read_retry(self, document: Document, *, at: str, before: str) -> bool:
+        try:
+            self._repo.call(
+                "update_item",
+                TableName=self._table,
+                Key=serialize(
+                    {
+                        "PK": registration_pk(document.registration_id),
+                        "SK": f"DOC#{document.document_id}",
+                    }
+                ),
+                UpdateExpression="SET read_retried_at = :at",
+                ConditionExpression=(
+                    "read_outcome = :reading AND "
+                    "(attribute_not_exists(read_retried_at) OR read_retried_at < :before)"
+                ),
+                ExpressionAttributeValues=values(at=at, before=before, reading=READING),
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
         return True
 
     # -- moves after submit -----------------------------------------------------------------

@@ -151,6 +151,10 @@ class VerificationRepository(Protocol):
     ) -> bool:
         """Record a document's read; False when it was read before or is gone."""
 
+    def claim_read_retry(self, document: Document, *, at: str, before: str) -> bool:
+        """Note that the document's read is asked for again at `at`, unless it was asked for
+        again after `before` (then False: someone else just did)."""
+
     def start_checking(self, registration: Registration, submitted_at: str) -> None:
         """awaiting_documents -> checking (conditional)."""
 

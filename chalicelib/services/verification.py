@@ -99,13 +99,17 @@ class VerificationService:
 
     def request_reads(self, registration: Registration, now: datetime) -> None:
         """Hand every document that still needs reading to the reader; a request already
-        made is repeated only once READ_RETRY_AFTER has passed since the upload was granted."""
+        made is repeated once READ_RETRY_AFTER has passed since the upload was granted, and
+        then at most once per READ_RETRY_AFTER however often the status is read."""
         for document in registration.documents:
             if not needs_reading(document):
                 continue
-            granted = parse_utc_timestamp(document.created_at)
-            if document.read_outcome is not None and now - granted < READ_RETRY_AFTER:
-                continue
+            if document.read_outcome is not None:  # requested once already
+                granted = parse_utc_timestamp(document.created_at)
+                if now - granted < READ_RETRY_AFTER or not self._repo.claim_read_retry(
+                    document, at=utc_timestamp(now), before=utc_timestamp(now - READ_RETRY_AFTER)
+                ):
+                    continue  # too early, or asked again within the last READ_RETRY_AFTER
             self._requests().request_read(registration.registration_id, document.document_id)
 
     def document_verified(self, registration_id: str, document_id: str) -> None:

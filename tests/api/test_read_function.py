@@ -105,3 +105,31 @@ def test_a_second_delivery_and_a_stranger_message_change_nothing(
 
     assert bootstrap.container().verification.history(applicant.registration_id) == read_once
     assert {d["check"] for d in view(applicant)["documents"]} == {"matches"}
+
+
+def test_a_lost_read_request_is_asked_for_again_after_five_minutes_and_only_once(
+    client: Client, clock: FixedClock
+) -> None:
+    sqs, url = sqs_reads()
+    applicant = register(client)
+    assert applicant.post("confirm-email").status_code == 200
+    for kind, content in documents_for(registration_body()).items():
+        applicant.upload(kind, content)
+    assert json.loads(applicant.post("submit").body)["status"] == "checking"
+    sqs.purge_queue(QueueUrl=url)  # the requests are lost
+
+    def waiting_messages() -> int:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    clock.set("2026-11-24T09:04:00+00:00")
+    assert view(applicant)["status"] == "checking"
+    assert waiting_messages() == 0  # within five minutes: the reader may still be at it
+    clock.set("2026-11-24T09:06:00+00:00")
+    view(applicant)
+    view(applicant)  # the page polls: asked again once, not per poll
+    assert waiting_messages() == 2
+    assert deliver(client, sqs, url) == 2
+    assert view(applicant)["status"] == "waiting"
