@@ -34,6 +34,7 @@ _LINE_LENGTHS = (30, 36, 44)
 _VIEWS = ((34, "adaptive"), (28, "otsu"), (42, "adaptive"), (34, "otsu"), (24, "adaptive"))
 _SECONDS = 8.0  # a document gets this long; then it is unreadable
 UNKNOWN = "?"  # a cell no reading has decided
+_NOT_IN_GERMAN_NUMBERS = "AEIOUBDQS"
 # Letters and digits whose values in a check digit differ by ten (G 16, 6; S 28, 8; J 19, T 29,
 # 9): a check digit cannot tell them apart, so where both may stand (a document number) a
 # reading must agree with the glyph's holes. True: the character has a hole.
@@ -244,11 +245,19 @@ def _binary(gray: np.ndarray[Any, Any], method: str, cap_height: float) -> Any:
 
     blurred = cv2.GaussianBlur(gray, (3, 3), 0)
     if method == "otsu":
-        return cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
-    block = int(cap_height * 1.5) | 1
-    return cv2.adaptiveThreshold(
-        blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12
-    )
+        ink = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)[1]
+    else:
+        block = int(cap_height * 1.5) | 1
+        ink = cv2.adaptiveThreshold(
+            blurred, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12
+        )
+    # A card's edge or a rule is longer than any stroke of a character: it goes, lest it
+    # join the glyphs it touches.
+    tall = cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(cap_height * 1.6)))
+    wide = cv2.getStructuringElement(cv2.MORPH_RECT, (int(cap_height * 2.5), 1))
+    rules = cv2.max(cv2.morphologyEx(ink, cv2.MORPH_OPEN, tall),
+                    cv2.morphologyEx(ink, cv2.MORPH_OPEN, wide))  # fmt: skip
+    return cv2.subtract(ink, rules)
 
 
 def _straightened(gray: np.ndarray[Any, Any]) -> Any:
@@ -304,17 +313,17 @@ def _cells(gray: np.ndarray[Any, Any]) -> _ZoneImage | None:
     rows = _text_rows(ink)
     if len(rows) < 2:
         return None
-    centres: list[list[float]] = []
-    pitches: list[float] = []
-    for top, bottom in rows:
-        line = _line_centres(ink[top:bottom], 3 if len(rows) == 3 else 2)
-        if line is None:
-            return None
-        centres.append(line[0])
-        pitches.append(line[1])
-    if len({len(line) for line in centres}) != 1:
+    found = [_line_centres(ink[top:bottom], len(rows)) for top, bottom in rows]
+    placed = [line for line in found if line is not None]
+    if not placed or len({len(centres) for centres, _ in placed}) != 1:
         return None
-    pitch = sum(pitches) / len(pitches)
+    # The lines of a zone stand one above the other: a line whose ends glare or an edge hid
+    # takes its cells from the nearest line found whole.
+    centres = [
+        (line or min(placed, key=lambda other: abs(found.index(other) - index)))[0]
+        for index, line in enumerate(found)
+    ]
+    pitch = sum(line_pitch for _, line_pitch in placed) / len(placed)
     zone = _ZoneImage(gray, rows, centres, pitch)
     fillers = sum(_filler_row(ink, zone, index).count(True) for index in range(len(rows)))
     mirrored = cv2.flip(ink, 1)  # a '<' mirrored is a '>': how many point right
@@ -338,7 +347,7 @@ def _line_centres(ink: np.ndarray[Any, Any], lines: int) -> tuple[list[float], f
     glyphs = sorted(
         (x + w / 2, w)
         for x, _, w, h, _ in stats[1:count]
-        if 0.45 * height <= h <= 1.15 * height and w <= 1.2 * height
+        if 0.45 * height <= h <= 1.15 * height and 0.2 * height <= w <= 1.2 * height
     )
     if len(glyphs) < 10:
         return None
@@ -412,16 +421,34 @@ def _read_cells(zone: _ZoneImage, cap_height: int, binarisation: str) -> list[st
     fillers = [_filler_row(ink, zone, index) for index in range(len(zone.lines))]
     cells = [["<" if filler else UNKNOWN for filler in row] for row in fillers]
     digits = digit_cells(len(zone.lines), len(zone.centres[0]))
-    passes = ((_ZONE_CHARACTERS, False), ("0123456789", True))
-    for whitelist, only_digits in passes:
-        shown = [
-            [not filler and ((index, column) in digits) == only_digits
-             for column, filler in enumerate(row)]
-            for index, row in enumerate(fillers)
-        ]  # fmt: skip
-        words = _ocr_words(ink, zone, shown, cap_height, whitelist)
-        for index, row in enumerate(cells):
-            _place_words(row, zone.centres[index], zone.pitch, shown[index], words[index])
+    letters = [
+        [not filler and (index, column) not in digits for column, filler in enumerate(row)]
+        for index, row in enumerate(fillers)
+    ]
+    words = _ocr_words(ink, zone, letters, cap_height, _ZONE_CHARACTERS)
+    for index, row in enumerate(cells):
+        _place_words(row, zone.centres[index], zone.pitch, letters[index], words[index])
+    # A German document number (issuing state D) has no vowels, nor B, D, Q, S, after its
+    # first letter: where tesseract read one, the digits-only pass says which digit it is.
+    number_line, number_start = (0, 5) if len(cells) == 3 else (1, 0)
+    header = "".join(cells[0][2:5])
+    german = [
+        (number_line, column)
+        for column in range(number_start + 1, number_start + 9)
+        if header == "D<<" and cells[number_line][column] in _NOT_IN_GERMAN_NUMBERS
+    ]
+    shown = [
+        [not filler and ((index, column) in digits or (index, column) in german)
+         for column, filler in enumerate(row)]
+        for index, row in enumerate(fillers)
+    ]  # fmt: skip
+    as_digits = [[UNKNOWN] * len(row) for row in cells]
+    words = _ocr_words(ink, zone, shown, cap_height, "0123456789")
+    for index, row in enumerate(as_digits):
+        _place_words(row, zone.centres[index], zone.pitch, shown[index], words[index])
+    for index, column in digits | set(german):
+        if not fillers[index][column]:
+            cells[index][column] = as_digits[index][column]
     for index, row in enumerate(cells):
         top, bottom = zone.lines[index]
         for column, character in enumerate(row):
@@ -429,7 +456,15 @@ def _read_cells(zone: _ZoneImage, cap_height: int, binarisation: str) -> list[st
                 glyph = _glyph(ink, top, bottom, zone.centres[index][column], zone.pitch)
                 if (holes(glyph) > 0) != _HOLES[character]:
                     row[column] = UNKNOWN
-    return ["".join(row) for row in cells]
+    lines = ["".join(row) for row in cells]
+    # Names never hold three fillers in a row: after them the name field holds only fillers,
+    # also where glare or an edge took the ink.
+    name_line, start = (2, 0) if len(lines) == 3 else (0, 5)
+    names_end = lines[name_line].find("<<<", start)
+    if names_end >= 0:
+        line = lines[name_line]
+        lines[name_line] = line[:names_end] + line[names_end:].replace(UNKNOWN, "<")
+    return lines
 
 
 def holes(glyph: np.ndarray[Any, Any]) -> int:

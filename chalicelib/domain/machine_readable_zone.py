@@ -405,6 +405,25 @@ def _nearest_first(candidates: list[str], anchor: int) -> Iterator[int]:
     return iter(sorted(range(len(candidates)), key=lambda index: abs(index - anchor - 0.1)))
 
 
+def _o_or_zero(text: str, start: int, holds: Callable[[str], bool]) -> str | None:
+    """OCR-B's O and 0 differ by a hair and tesseract takes a 0 amid letters for an O, while a
+    document number may hold both: of the readings of the nine characters from `start` with
+    some of their O (two at most) as 0, the one whose check digits hold, when exactly one
+    does."""
+    positions = [start + i for i, char in enumerate(text[start : start + 9]) if char == "O"]
+    if not positions or len(positions) > 2:
+        return None
+    holding = []
+    for choice in itertools.product("O0", repeat=len(positions)):
+        chars = list(text)
+        for position, char in zip(positions, choice, strict=True):
+            chars[position] = char
+        reading = "".join(chars)
+        if reading != text and holds(reading):
+            holding.append(reading)
+    return holding[0] if len(holding) == 1 else None
+
+
 def _find_td1(candidates: list[str], today: date) -> MachineReadableZone | None:
     fitted = [_fitted(text, 30) for text in candidates]
     for i, first in enumerate(fitted):
@@ -415,8 +434,17 @@ def _find_td1(candidates: list[str], today: date) -> MachineReadableZone | None:
             if j == i or second is None or not _DATES.fullmatch(_digits(second[:15])):
                 continue
             line1, line2 = _repaired_td1(first, second)
-            if _holds(_TD1, f"{line1}\n{line2}\n{'<' * 30}") is None:
-                continue
+
+            def holds(line: str, line2: str = line2) -> bool:
+                return _holds(_TD1, f"{line}\n{line2}\n{'<' * 30}") is not None
+
+            if not holds(line1):
+                if line1[2:5] == "D<<":
+                    continue  # a German number has no O: the repair made them all 0
+                other = _o_or_zero(line1, 5, holds)
+                if other is None:
+                    continue
+                line1 = other
             for k in _nearest_first(candidates, j + 1):
                 third = _fitted_name_line(candidates[k], 30, 0)
                 if k in (i, j) or third is None:
@@ -440,10 +468,16 @@ def _find_two_line(
         # on the name line, so both readings of the number are kept until it is found.
         german = data[0] + data[1:9].translate(_GERMAN_NUMBER) + data[9:]
         # The check digits are all on the data line; the name line is found after.
-        holding = {
-            reading: _holds(layout, f"{placeholder}\n{reading}") is not None
-            for reading in (data, german)
-        }
+
+        def holds(reading: str) -> bool:
+            return _holds(layout, f"{placeholder}\n{reading}") is not None
+
+        holding = {reading: holds(reading) for reading in (data, german)}
+        if not holding[data]:
+            other = _o_or_zero(data, 0, holds)
+            if other is not None:
+                data = other
+                holding[data] = True
         if not any(holding.values()):
             continue
         for i in _nearest_first(candidates, j - 1):

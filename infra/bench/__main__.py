@@ -15,6 +15,13 @@ import boto3
 from chalicelib.config import MAIL_SENDER, TABLE_NAME
 from infra.bench import cold_start
 from infra.bench.allocation import AllocationCost, measure_allocation
+from infra.bench.documents import (
+    BREAKDOWN,
+    cloud_usd_per_1000,
+    measure_reading,
+    peak_rss_mb,
+    tesseract_peak_rss_mb,
+)
 from infra.bench.emulation import (
     in_process_aws,
     item_level_transaction_backups,
@@ -24,7 +31,7 @@ from infra.bench.load import measure_load
 from infra.bench.registration import measure_registration, measure_status_read
 from infra.local_stack import REGION
 
-FIGURES = ("allocation", "registration", "cold-start", "package", "load")
+FIGURES = ("allocation", "registration", "cold-start", "package", "load", "documents")
 
 
 def figure(name: str, value: float | str, note: str = "") -> None:
@@ -187,6 +194,33 @@ def load_figures(requests_per_phase: int, queue: int, workers: int, deadline: fl
     figure("load_wall_seconds", result.seconds, f"bounded at {deadline:g}")
 
 
+def documents_figures(n: int) -> None:
+    reading = measure_reading(n)
+    readable = reading.readable["all"]
+    note = f"of {readable} readable documents in fixed_corpus({n})"
+    figure("documents_read_rate", reading.rate(), f"{note}; target >= 0.95")
+    for key in BREAKDOWN:
+        figure(f"documents_read_rate_{key}", reading.rate(key), f"of {reading.readable[key]}")
+    false = len(reading.false_matches)
+    figure(
+        "documents_false_matches",
+        false,
+        target(false, 0, "==") + (f": {', '.join(reading.false_matches)}" if false else ""),
+    )
+    figure("documents_heavy_read", reading.heavy_read, "heavy degradations read right anyway")
+    p95 = reading.seconds_percentile(95)
+    figure("documents_seconds_p50", reading.seconds_percentile(50), "this machine, one at a time")
+    figure("documents_seconds_p95", p95, target(p95, 5))
+    figure("documents_seconds_max", max(reading.seconds))
+    figure("documents_peak_rss_mb", peak_rss_mb(), "the reading process (Python, OpenCV)")
+    figure("documents_tesseract_peak_rss_mb", tesseract_peak_rss_mb(), "one tesseract, a page")
+    figure(
+        "documents_cloud_usd_per_1000",
+        cloud_usd_per_1000(),
+        "Textract DetectDocumentText 1.50 USD per 1,000 pages + Lambda 512 MB for 2 s",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__)
     parser.add_argument("figures", nargs="*", metavar="figure", help=f"any of {', '.join(FIGURES)}")
@@ -196,6 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--load-queue", type=int, default=500, help="waiting, for the reads")
     parser.add_argument("--load-clients", type=int, default=4)
     parser.add_argument("--load-deadline", type=float, default=900)
+    parser.add_argument("--documents", type=int, default=240, help="documents of the corpus")
     args = parser.parse_args(argv)
     unknown = set(args.figures) - set(FIGURES)
     if unknown:
@@ -210,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load": lambda: load_figures(
             args.load, args.load_queue, args.load_clients, args.load_deadline
         ),
+        "documents": lambda: documents_figures(args.documents),
     }
     started = time.monotonic()
     for name in args.figures or FIGURES:

@@ -553,8 +553,10 @@ def fixed_corpus(n: int = 200, seed: int = 12) -> list[SyntheticDocument]:
     readable = [d for d in DEGRADATIONS if d in READABLE]
     for index in range(n):
         slot = index % 12
-        if slot < 8:
-            plan.append((ZONE_KINDS[index % 4], readable[(index // 4) % len(readable)]))
+        if slot < 8:  # the zone slots take each kind on each readable degradation in turn
+            zone_slot = index // 12 * 8 + slot
+            kind = ZONE_KINDS[zone_slot % len(ZONE_KINDS)]
+            plan.append((kind, readable[zone_slot // len(ZONE_KINDS) % len(readable)]))
         elif slot == 8:
             plan.append((ZONE_KINDS[index % 4], "heavy"))
         elif slot == 9:
