@@ -57,12 +57,99 @@
 
   function translatePage(root) {
     root.querySelectorAll("[data-i18n]").forEach((el) => {
-      el.textContent = t(el.dataset.i18n);
+      el.textContent = t(el.dataset.i18n, officeParams(el));
     });
     root.querySelectorAll("[data-i18n-aria-label]").forEach((el) => {
       el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
     });
     if (document.body.dataset.title) document.title = t(document.body.dataset.title);
+    // Links between the pages keep the language, also where the browser stores nothing.
+    root.querySelectorAll("a[data-keep-language]").forEach((a) => {
+      const url = new URL(a.getAttribute("href"), window.location.href);
+      url.searchParams.set("lang", language);
+      a.setAttribute("href", url.pathname.split("/").pop() + url.search);
+    });
+    fillOffice(root);
+  }
+
+  // -- the office: its facts and retention periods from GET /office (one file per office,
+  // the same settings the purge uses), filled into [data-office…] and [data-retention] ------
+
+  let office = null;
+
+  function officeParams(el) {
+    const days = el.dataset.retention;
+    if (!days && !("region" in el.dataset)) return undefined;
+    if (!office) return { days: "…", region: "…" };
+    return { days: office.retention_days[days], region: office.region };
+  }
+
+  function officeFact(path) {
+    let value = office ? office.office : null;
+    for (const part of path.split(".")) value = value && typeof value === "object" ? value[part] : null;
+    return value === null || value === undefined ? "" : String(value);
+  }
+
+  function weekdayName(day) {
+    // 1 January 2024 was a Monday.
+    const offset = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].indexOf(day);
+    return new Intl.DateTimeFormat(language, { weekday: "long", timeZone: "UTC" }).format(new Date(Date.UTC(2024, 0, 1 + offset)));
+  }
+
+  function phoneHours() {
+    if (!office) return "";
+    return office.office.phone_hours
+      .map((h) => t("help.hours_value", { days: formatList(h.days.map(weekdayName)), from: h.from, to: h.to }))
+      .join("; ");
+  }
+
+  function fillOffice(root) {
+    if (!office) return;
+    root.querySelectorAll("[data-office]").forEach((el) => {
+      el.textContent = officeFact(el.dataset.office);
+    });
+    root.querySelectorAll("[data-office-link]").forEach((el) => {
+      const url = officeFact(el.dataset.officeLink);
+      el.setAttribute("href", url);
+      if (!el.dataset.i18n) el.textContent = url;
+    });
+    root.querySelectorAll("[data-office-mail]").forEach((el) => {
+      const address = officeFact(el.dataset.officeMail);
+      el.setAttribute("href", `mailto:${address}`);
+      el.textContent = address;
+    });
+    root.querySelectorAll("[data-office-tel]").forEach((el) => {
+      const number = officeFact(el.dataset.officeTel);
+      el.setAttribute("href", `tel:${number.replace(/[^+\d]/g, "")}`);
+      el.textContent = number;
+    });
+    root.querySelectorAll("[data-office-date]").forEach((el) => {
+      const iso = officeFact(el.dataset.officeDate);
+      el.setAttribute("datetime", iso);
+      el.textContent = formatDate(iso);
+    });
+    root.querySelectorAll("[data-retention-days]").forEach((el) => {
+      el.textContent = String(office.retention_days[el.dataset.retentionDays]);
+    });
+    root.querySelectorAll("[data-office-hours]").forEach((el) => {
+      el.textContent = phoneHours();
+    });
+    root.querySelectorAll("[data-office-if]").forEach((el) => {
+      const wanted = el.dataset.officeIf;
+      const present = officeFact(wanted.replace(/^!/, "")) !== "";
+      show(el, wanted.startsWith("!") ? !present : present);
+    });
+  }
+
+  async function loadOffice() {
+    const answer = await api("GET", "/office");
+    if (!answer.ok) {
+      document.querySelectorAll("[data-office-error]").forEach((el) => show(el, true));
+      return;
+    }
+    office = answer.data;
+    if (document.documentElement.dataset.ready) translatePage(document);
+    document.documentElement.dataset.officeLoaded = "true";
   }
 
   function renderSwitcher() {
@@ -230,6 +317,7 @@
   }
 
   async function start() {
+    loadOffice(); // the office's facts fill in when they come; nothing waits for them
     try {
       await setLanguage(initialLanguage(), false);
     } catch (e) {
