@@ -117,6 +117,7 @@ class Container:
             DynamoVerification(self.registrations),
             lambda: self.document_reader,
             lambda: self.read_requests,
+            mailer=self.mailer,
             office_id=s.office_id,
             identity_secret=s.identity_key,
             retention_days=s.retention_days,

@@ -21,6 +21,7 @@ from chalicelib.domain.errors import (
     NotFound,
 )
 from chalicelib.domain.identity import identity_key
+from chalicelib.domain.office import office
 from chalicelib.domain.registration import Registration, Status
 from chalicelib.domain.tokens import is_well_formed_id, new_id
 from chalicelib.domain.verification import (
@@ -32,10 +33,14 @@ from chalicelib.domain.verification import (
     judge,
     needs_reading,
 )
+from chalicelib.mail import render, template_language
 from chalicelib.observability import log, record_document_read
 from chalicelib.services.ports import (
+    REGISTRATION_ID_TAG,
     DocumentReader,
     HistoryEntry,
+    Mailer,
+    MailNotSent,
     ReadRequests,
     ReviewPage,
     VerificationRepository,
@@ -81,6 +86,7 @@ class VerificationService:
         reader: Callable[[], DocumentReader],
         read_requests: Callable[[], ReadRequests],
         *,
+        mailer: Mailer | None = None,
         office_id: str,
         identity_secret: bytes,
         retention_days: int,
@@ -90,6 +96,7 @@ class VerificationService:
         # Built on first use: the API never reads a document, the reader never requests one.
         self._reader = reader
         self._requests = read_requests
+        self._mailer = mailer
         self._office_id = office_id
         self._identity_secret = identity_secret
         self._retention = timedelta(days=retention_days)
@@ -307,7 +314,45 @@ class VerificationService:
             self._history(registration, now, actor, "verified", detail=reason, changes=changes)
         else:
             self.reject_data_incorrect(registration, actor=actor, reason=reason, now=now)
-        return self.registration(registration_id)
+        decided = self.registration(registration_id)
+        self._tell_applicant(decided, outcome, reason)
+        return decided
+
+    def _tell_applicant(
+        self, registration: Registration, outcome: ReviewOutcome, reason: str
+    ) -> None:
+        """The review's outcome by mail, in the applicant's language. The decision stands
+        whether or not the mail goes out (the status page shows it too)."""
+        if self._mailer is None:
+            return
+        from chalicelib.services.allocation import date_text  # noqa: PLC0415
+
+        template = "review_verified" if outcome is ReviewOutcome.VERIFIED else "review_rejected"
+        language = template_language(registration.language, template)
+        message = render(
+            template,
+            registration.language,
+            registration.email,
+            {
+                "given_names": registration.given_names,
+                "family_name": registration.family_name,
+                "registration_id": registration.registration_id,
+                "expiry_text": date_text(registration.title_expires_on, language),
+                "reason": reason,
+                "hold_days": self._hold.days,
+                "office_name": office(self._office_id).name,
+            },
+        )
+        try:
+            self._mailer.send(
+                replace(message, tags={REGISTRATION_ID_TAG: registration.registration_id})
+            )
+        except MailNotSent:
+            log().warning(
+                "review_mail_failed",
+                registration_id=registration.registration_id,
+                outcome=outcome.value,
+            )
 
     def reject_data_incorrect(
         self, registration: Registration, *, actor: str, reason: str, now: datetime

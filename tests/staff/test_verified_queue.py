@@ -17,7 +17,7 @@ from chalice.test import Client
 from chalicelib import bootstrap
 from tests.api.test_registration import problem
 from tests.applicant_flow import Applicant, register, registration_body
-from tests.conftest import FixedClock, ImmediateReads
+from tests.conftest import FixedClock, ImmediateReads, sent_mails, text_part
 from tests.staff.conftest import StaffClient
 from tests.zone_documents import documents_for, zone_file
 
@@ -99,6 +99,10 @@ def test_the_liar_is_never_invited_ahead_of_the_honest_person(
         {"outcome": "data_incorrect", "reason": "no residence title on the file"},
     )
     assert ok(decided)["status"] == "rejected"
+    told = [m for m in sent_mails() if m["To"] == "liar@example.org"][-1]
+    assert told["Subject"] == "Your registration was rejected: the details are not correct"
+    assert "Reason: no residence title on the file" in text_part(told)
+    assert "within the next 30 days" in text_part(told)
     again = with_documents(
         client,
         documents_for(registration_body(given_names="Max", family_name="Faker")),
@@ -223,6 +227,9 @@ def test_an_uncorrected_mismatch_goes_to_review_where_staff_correct_the_expiry(
         "title_expires_on": "2026-11-20",
     }
     assert ok(desk.get("/staff/reviews"))["items"] == []
+    told = [m for m in sent_mails() if m["To"] == "olena.k@example.org"][-1]
+    assert told["Subject"] == "Your documents have been checked: you are in the queue"
+    assert "valid until Friday, 20 November 2026" in text_part(told)
     trail = ok(admin.get("/staff/audit?date=2026-11-24"))["items"]
     assert ("staff", "review", applicant.registration_id) in [
         (e["actor"], e["action"], e["registration_id"]) for e in trail
