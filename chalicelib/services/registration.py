@@ -183,6 +183,7 @@ class ApplicantService:
                 "family_name": registration.family_name,
                 "registration_id": registration.registration_id,
                 "status_link": link,
+                "privacy_link": f"{self._web_base_url}/privacy.html?lang={registration.language}",
                 "office_name": self._office.name,
             },
         )

@@ -12,7 +12,8 @@ from chalicelib.api.office_schemas import OfficeFacts
 from chalicelib.domain.office import OFFICES_DIR, office, office_ids
 from chalicelib.services.retention import UNCONFIRMED_AFTER
 from chalicelib.services.staff import AUDIT_RETENTION
-from tests.conftest import FixedClock
+from tests.applicant_flow import register
+from tests.conftest import TEST_ENV, FixedClock, sent_mails, text_part
 
 
 def test_the_office_answers_its_facts_and_the_retention_periods_of_its_settings(
@@ -52,6 +53,16 @@ def test_the_periods_follow_the_environment(
     assert days["finished_registration"] == 45
     assert days["unsubmitted_registration"] == 45
     assert days["identity_hold"] == 60
+
+
+def test_the_registration_mail_links_the_privacy_notice_in_the_chosen_language(
+    client: Client, clock: FixedClock
+) -> None:
+    register(client, email="tr@example.org", language="tr")
+
+    (mail,) = [m for m in sent_mails() if m["To"] == "tr@example.org"]
+    privacy = f"{TEST_ENV['WEB_BASE_URL'].rstrip('/')}/privacy.html?lang=tr"
+    assert privacy in text_part(mail)
 
 
 @pytest.mark.parametrize("office_id", office_ids())

@@ -140,3 +140,14 @@ def test_a_language_without_every_mail_is_german_for_the_whole_set() -> None:
     for language in get_args(Language):
         chosen = template_language(language)
         assert all(template_language(chosen, name) == chosen for name in GERMAN_TEMPLATES)
+
+
+@pytest.mark.parametrize("language", get_args(Language))
+def test_the_registration_mail_links_the_privacy_notice(language: str) -> None:
+    privacy = f"http://127.0.0.1:8080/privacy.html?lang={language}"
+    context = _context("registration") | {"privacy_link": privacy}
+
+    mail = render("registration", language, "a@example.org", context)
+
+    assert privacy in mail.text
+    assert f'<a href="{html.escape(privacy)}">' in mail.html
