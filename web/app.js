@@ -105,8 +105,15 @@
 
   function fillOffice(root) {
     if (!office) return;
+    // The facts are written in German (names of authorities, addresses): read out as German,
+    // and numbers and addresses left to right also on the Arabic page.
     root.querySelectorAll("[data-office]").forEach((el) => {
       el.textContent = officeFact(el.dataset.office);
+      el.setAttribute("lang", "de");
+      el.setAttribute("dir", "ltr");
+    });
+    root.querySelectorAll("[data-office-link]:not([data-i18n]), [data-office-mail], [data-office-tel]").forEach((el) => {
+      el.setAttribute("dir", "ltr");
     });
     root.querySelectorAll("[data-office-link]").forEach((el) => {
       const url = officeFact(el.dataset.officeLink);

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from chalicelib.domain.office import office
 from infra.local_stack import REPO_ROOT, LocalStack
 from tests.browser.accessibility import assert_accessible
 from tests.browser.applicant import (
@@ -50,6 +51,13 @@ def test_a_title_valid_for_longer_is_refused_with_the_first_possible_date(
     expect(refusal.locator("#refusal-from time")).to_have_attribute("datetime", first_day)
     expect(refusal.locator("#refusal-from")).to_contain_text(str(expires.year))
     expect(refusal.locator("#refusal-text time")).to_have_attribute("datetime", expires.isoformat())
+    # Where to go instead: the office's regular appointment service and its phone hours.
+    facts = office("stuttgart").facts
+    expect(refusal.get_by_role("link", name=de["help.regular_link"])).to_have_attribute(
+        "href", facts["regular_appointments_url"]
+    )
+    expect(refusal.get_by_role("link", name=facts["phone"])).to_be_visible()
+    expect(refusal.locator("[data-office-hours]")).to_contain_text(facts["phone_hours"][0]["from"])
     # Nothing was registered: the form stays, with what was typed, for a corrected date.
     expect(page.locator("#registration-form")).to_be_visible()
     expect(page.locator("#family_name")).to_have_value(person.family_name)
