@@ -62,7 +62,7 @@
     root.querySelectorAll("[data-i18n-aria-label]").forEach((el) => {
       el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
     });
-    if (document.body.dataset.title) document.title = t(document.body.dataset.title);
+    if (document.body.dataset.title) document.title = t(document.body.dataset.title, { office: officeName() });
     // Links between the pages keep the language, also where the browser stores nothing.
     root.querySelectorAll("a[data-keep-language]").forEach((a) => {
       const url = new URL(a.getAttribute("href"), window.location.href);
@@ -77,11 +77,18 @@
 
   let office = null;
 
+  // The office's name in this language (the office file's `names`); "Notfalltermin" until the
+  // facts are here, so a title never shows a gap.
+  function officeName() {
+    if (!office) return t("app.name");
+    return office.office.names[language] || office.office.short_name;
+  }
+
   function officeParams(el) {
-    const days = el.dataset.retention;
-    if (!days && !("region" in el.dataset)) return undefined;
-    if (!office) return { days: "…", region: "…" };
-    return { days: office.retention_days[days], region: office.region };
+    const params = { office: officeName() };
+    if (el.dataset.retention) params.days = office ? office.retention_days[el.dataset.retention] : "…";
+    if ("region" in el.dataset) params.region = office ? office.region : "…";
+    return params;
   }
 
   function officeFact(path) {
@@ -137,6 +144,9 @@
     });
     root.querySelectorAll("[data-retention-days]").forEach((el) => {
       el.textContent = String(office.retention_days[el.dataset.retentionDays]);
+    });
+    root.querySelectorAll("[data-office-name]").forEach((el) => {
+      el.textContent = officeName();
     });
     root.querySelectorAll("[data-office-hours]").forEach((el) => {
       el.textContent = phoneHours();

@@ -57,6 +57,9 @@ class OfficeFacts(FactsModel):
     office_id: str
     name: str
     short_name: str
+    names: dict[str, str] = Field(
+        description="The office's short name in each language the pages offer (header, titles)"
+    )
     address: str
     authority: str
     legal_form: str

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import get_args
 
 import pytest
 from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.api.office_schemas import OfficeFacts
+from chalicelib.api.schemas import Language
 from chalicelib.domain.office import OFFICES_DIR, office, office_ids
 from chalicelib.services.retention import UNCONFIRMED_AFTER
 from chalicelib.services.staff import AUDIT_RETENTION
@@ -70,6 +72,7 @@ def test_every_office_file_has_every_fact_the_pages_show(office_id: str) -> None
     facts = OfficeFacts.model_validate(office(office_id).facts)
 
     assert facts.office_id == office_id
+    assert set(facts.names) == set(get_args(Language))
     assert facts.data_protection_officer.email
     assert facts.regular_appointments_url.startswith("https://")
     # Placeholders are named, so nobody takes them for the office's real contact.

@@ -66,6 +66,8 @@ def test_every_legal_page_is_reached_from_the_footer_of_every_page_and_is_access
         page.wait_for_url(re.compile(rf"/{re.escape(target)}\?lang={language}$"))
         expect(page.locator("html")).to_have_attribute("lang", language)
         expect_heading(page, texts[heading_key])
+        title = texts[heading_key.replace(".heading", ".title")]
+        expect(page).to_have_title(title.replace("{office}", facts["names"][language]))
         _office_loaded(page)
         _expect_footer_links(page, texts)
         expect(page.locator("[data-office-error]").first).to_be_hidden()
