@@ -657,6 +657,7 @@ class AllocationService:
             "date_text": date_text(invitation.day, language),
             "office_name": self._office.name,
             "office_address": self._office.address,
+            "privacy_link": f"{self._web_base_url}/privacy.html?lang={language}",
         }
         if kind is MailKind.INVITATION:
             context["window_start"] = _clock_time(invitation.window_start)
