@@ -69,8 +69,9 @@ def read_bytes(
     tesseract's English model reads OCR-B's filler '<' as K, the more so in long runs; so the
     zone is cut into its fixed-pitch cells, a filler is told by its shape (`is_filler`) and
     tesseract reads only the letters and digits between fillers. Names are covered by no check
-    digit: a zone counts only when every one of its cells was read the same in at least two
-    different views (another binarisation or scale) and more often than anything else."""
+    digit: a zone counts only when two different views (another binarisation or scale) read
+    the very same zone, or when the views agree cell by cell (`agreed_lines`), a name's
+    cells each read alike in two views at least."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per tesseract: faster here
     deadline = time.monotonic() + _SECONDS
     try:
@@ -91,18 +92,31 @@ def read_bytes(
                     return zone  # two views read the very same zone
                 if zone is not None:
                     zones.append(zone)
-                zone = agreed_zone(readings, today)
-                if zone is not None:
-                    return zone
+                agreed = agreed_lines(readings)
+                if agreed is not None:
+                    # Once the views agree on every cell, more views read the same: the zone
+                    # holds or it does not (a wrong check digit).
+                    zone = find_zone(agreed, today)
+                    if zone is not None:
+                        return zone
+                    break
     return None
 
 
 def agreed_zone(readings: list[list[str]], today: date) -> MachineReadableZone | None:
-    """The zone the readings of one zone agree on: each cell's most frequent character, read
-    in at least two readings and more often than any other; None while a cell has no such
-    character or the agreed lines hold no valid zone."""
+    """The zone the readings of one zone agree on (`agreed_lines`), when they hold one."""
+    lines = agreed_lines(readings)
+    return None if lines is None else find_zone(lines, today)
+
+
+def agreed_lines(readings: list[list[str]]) -> list[str] | None:
+    """The lines the readings of one zone agree on: each cell's most frequent character, read
+    in at least two readings and twice as often as any other; None while a cell has no such
+    character. A cell a check digit covers (a number, a date) may be read once, when no
+    reading says otherwise: its check digit vouches for it."""
     if len(readings) < 2:
         return None
+    checked = checked_cells(len(readings[0]), len(readings[0][0]))
     agreed: list[str] = []
     for line_index, line in enumerate(readings[0]):
         cells = []
@@ -112,11 +126,16 @@ def agreed_zone(readings: list[list[str]], today: date) -> MachineReadableZone |
                 for reading in readings
                 if reading[line_index][cell] != UNKNOWN
             ).most_common(2)
-            if not votes or votes[0][1] < 2 or (len(votes) > 1 and votes[1][1] == votes[0][1]):
+            needed = 1 if (line_index, cell) in checked else 2
+            if (
+                not votes
+                or votes[0][1] < needed
+                or (len(votes) > 1 and votes[1][1] * 2 > votes[0][1])
+            ):
                 return None
             cells.append(votes[0][0])
         agreed.append("".join(cells))
-    return find_zone(agreed, today)
+    return agreed
 
 
 def is_filler(glyph: np.ndarray[Any, Any]) -> bool:
@@ -401,6 +420,14 @@ def _glyph(ink: np.ndarray[Any, Any], top: int, bottom: int, centre: float, pitc
 def _filler_row(ink: np.ndarray[Any, Any], zone: _ZoneImage, index: int) -> list[bool]:
     top, bottom = zone.lines[index]
     return [is_filler(_glyph(ink, top, bottom, x, zone.pitch)) for x in zone.centres[index]]
+
+
+def checked_cells(lines: int, length: int) -> set[tuple[int, int]]:
+    """The cells (line, column) a check digit covers in every format of this shape, the check
+    digits included: the document number, the birth date and the expiry date."""
+    if lines == 3:
+        return {(0, column) for column in range(5, 15)} | digit_cells(lines, length)
+    return {(1, column) for column in range(10)} | digit_cells(lines, length)
 
 
 def digit_cells(lines: int, length: int) -> set[tuple[int, int]]:
