@@ -118,6 +118,7 @@ class Container:
             lambda: self.document_reader,
             lambda: self.read_requests,
             mailer=self.mailer,
+            web_base_url=s.web_base_url,
             office_id=s.office_id,
             identity_secret=s.identity_key,
             retention_days=s.retention_days,

@@ -87,6 +87,7 @@ class VerificationService:
         read_requests: Callable[[], ReadRequests],
         *,
         mailer: Mailer | None = None,
+        web_base_url: str = "",
         office_id: str,
         identity_secret: bytes,
         retention_days: int,
@@ -97,6 +98,7 @@ class VerificationService:
         self._reader = reader
         self._requests = read_requests
         self._mailer = mailer
+        self._web_base_url = web_base_url
         self._office_id = office_id
         self._identity_secret = identity_secret
         self._retention = timedelta(days=retention_days)
@@ -340,6 +342,7 @@ class VerificationService:
                 "expiry_text": date_text(registration.title_expires_on, language),
                 "reason": reason,
                 "hold_days": self._hold.days,
+                "privacy_link": f"{self._web_base_url}/privacy.html?lang={language}",
                 "office_name": office(self._office_id).name,
             },
         )
