@@ -35,11 +35,10 @@ _VIEWS = ((34, "adaptive"), (28, "otsu"), (42, "adaptive"), (34, "otsu"), (24, "
 _SECONDS = 8.0  # a document gets this long; then it is unreadable
 UNKNOWN = "?"  # a cell no reading has decided
 _NOT_IN_GERMAN_NUMBERS = "AEIOUBDQS"
-# Letters and digits whose values in a check digit differ by ten (G 16, 6; S 28, 8; J 19, T 29,
-# 9): a check digit cannot tell them apart, so where both may stand (a document number) a
-# reading must agree with the glyph's holes. True: the character has a hole.
-_HOLES = {"G": False, "S": False, "J": False, "T": False, "6": True, "Q": True, "8": True,
-          "9": True}  # fmt: skip
+# Letters and digits whose values in a check digit differ by ten (G 16, 6 and Q; S 28, 8; J 19,
+# T 29, 9): a check digit cannot tell them apart, so where both may stand (a document number) a
+# reading must agree with the glyph's holes (`fits_its_holes`).
+_HOLED = frozenset("GSJT69Q8")
 
 
 class TesseractDocumentReader:
@@ -479,9 +478,9 @@ def _read_cells(zone: _ZoneImage, cap_height: int, binarisation: str) -> list[st
     for index, row in enumerate(cells):
         top, bottom = zone.lines[index]
         for column, character in enumerate(row):
-            if character in _HOLES and (index, column) not in digits:
+            if character in _HOLED and (index, column) not in digits:
                 glyph = _glyph(ink, top, bottom, zone.centres[index][column], zone.pitch)
-                if (holes(glyph) > 0) != _HOLES[character]:
+                if not fits_its_holes(character, glyph):
                     row[column] = UNKNOWN
     lines = ["".join(row) for row in cells]
     # Names never hold three fillers in a row: after them the name field holds only fillers,
@@ -494,22 +493,39 @@ def _read_cells(zone: _ZoneImage, cap_height: int, binarisation: str) -> list[st
     return lines
 
 
-def holes(glyph: np.ndarray[Any, Any]) -> int:
-    """How many holes a glyph (ink True) has: 6 has one and G none, 8 two and S none."""
+def holes(glyph: np.ndarray[Any, Any]) -> list[tuple[float, float]]:
+    """The holes of a glyph (ink True): for each, the height of its centre (0 the glyph's top,
+    1 its bottom) and its area, both as fractions of the glyph's box."""
     import cv2  # noqa: PLC0415
 
     if glyph.size == 0:
-        return 0
+        return []
     padded = cv2.copyMakeBorder(glyph.astype("uint8"), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     contours, hierarchy = cv2.findContours(padded, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return 0
-    smallest = glyph.size * 0.015
-    return sum(
-        1
-        for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True)
-        if parent >= 0 and cv2.contourArea(contour) >= smallest
-    )
+    found = []
+    for contour, (_, _, _, parent) in zip(contours, hierarchy[0] if contours else [], strict=True):
+        if parent >= 0:
+            _, y, _, height = cv2.boundingRect(contour)
+            centre = (y - 1 + height / 2) / glyph.shape[0]
+            found.append((centre, cv2.contourArea(contour) / glyph.size))
+    return found
+
+
+def fits_its_holes(character: str, glyph: np.ndarray[Any, Any]) -> bool:
+    """Whether a glyph can be `character` by its holes: G, S, J, T have none (a blurred G may
+    close to a small one), 6 a large one low, 9 a large one high, Q a large one amid, 8 one at
+    least. A G blurred shut looks like a 6 to tesseract but its hole is small."""
+    found = holes(glyph)
+    if character in "GSJT":
+        return not any(area >= 0.03 for _, area in found)
+    large = [centre for centre, area in found if area >= 0.06]
+    if character == "6":
+        return any(centre >= 0.55 for centre in large)
+    if character == "9":
+        return any(centre <= 0.45 for centre in large)
+    if character == "Q":
+        return any(0.4 <= centre <= 0.6 for centre in large)
+    return any(area >= 0.015 for _, area in found)
 
 
 def _ocr_words(

@@ -14,6 +14,7 @@ from chalicelib.adapters.tesseract_reader import (
     UNKNOWN,
     agreed_zone,
     digit_cells,
+    fits_its_holes,
     holes,
     is_filler,
     read_bytes,
@@ -81,8 +82,14 @@ def test_tells_the_filler_from_every_letter_and_digit() -> None:
     assert not is_filler(glyph(">"))  # a filler upside down
 
 
-def test_counts_the_holes_check_digits_cannot_tell() -> None:
-    assert [holes(glyph(c)) for c in "G6S8J9"] == [0, 1, 0, 2, 0, 1]
+def test_tells_by_their_holes_what_check_digits_cannot() -> None:
+    assert [len(holes(glyph(c))) for c in "G6S8J9"] == [0, 1, 0, 2, 0, 1]
+    assert all(fits_its_holes(c, glyph(c)) for c in "GSJT69Q8")
+    assert not [
+        (a, b)
+        for a, b in ("G6", "6G", "S8", "8S", "J9", "9J", "T9", "Q6")
+        if fits_its_holes(a, glyph(b))
+    ]
 
 
 def test_date_cells_of_each_shape() -> None:
