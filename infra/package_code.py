@@ -9,7 +9,8 @@ of the import time of the entry modules). This step
   into `__pycache__` as unchecked-hash bytecode, which stays valid whatever the files' times
   after unzipping (the package is never edited in place). The sources stay, for tracebacks;
 - drops the translations of holiday names of other countries than the office's: nothing loads
-  them, and they pay for the bytecode within the size target (12 MB zipped); and any bytecode
+  them, and they pay for the bytecode within the size target (12 MB zipped); the modules of
+  the mrz library that no handler loads (ONLY_WHAT_LOADS); and any bytecode
   that came with the sources (a developer's __pycache__ folders, which chalice zips).
 
 The bytecode is for one Python version: this step refuses to run under another one than the
@@ -84,6 +85,16 @@ def is_unused_translation(name: str, country: str = HOLIDAY_COUNTRY) -> bool:
     return found is not None and found["country"] != country
 
 
+# Libraries of which only what the handlers' imports load ships: the mrz library's zone
+# generators, sample tests and other scripts' transliteration tables are the tests' (tests/
+# zone_documents.py), never the functions'; machine_readable_zone imports what it reads with.
+ONLY_WHAT_LOADS = ("mrz/",)
+
+
+def unused_library_source(name: str, loaded: set[str]) -> bool:
+    return name.startswith(ONLY_WHAT_LOADS) and name.endswith(".py") and name not in loaded
+
+
 def _dropped(name: str) -> bool:
     """Unused translations, and bytecode that came with the sources (a developer's
     __pycache__): only the bytecode made here, for the runtime, ships."""
@@ -121,6 +132,8 @@ def finish(template: Mapping[str, Any], package: Path) -> list[Path]:
             for entry in entries:
                 archive.extract(entry, root)
         sources = imported_sources(root, handler_modules(template))
+        loaded = {source.relative_to(root).as_posix() for source in sources}
+        entries = [e for e in entries if not unused_library_source(e.filename, loaded)]
         compiled = []
         for source in sources:
             target = py_compile.compile(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -142,3 +144,25 @@ def test_the_real_package_imports_nothing_without_its_bytecode(
     assert missing == []
     assert not list(tmp_path.glob("holidays/locale/*/LC_MESSAGES/FR.mo"))
     assert list(tmp_path.glob("holidays/locale/*/LC_MESSAGES/DE.mo"))
+    # The zone checkers ship; the zone generators (the tests') do not.
+    assert (tmp_path / "mrz/checker/td1.py").exists()
+    assert not (tmp_path / "mrz/generator/td1.py").exists()
+
+
+def test_the_reader_reads_a_zone_from_the_real_package(packaged: Packaged, tmp_path: Path) -> None:
+    with zipfile.ZipFile(packaged.path.parent / "deployment.zip") as archive:
+        archive.extractall(tmp_path)
+    lines = ["ARD<<L01X00T471<<<<<<<<<<<<<<<", "9104129F2611206AUT<<<<<<<<<<<8",
+             "WEISS<<JOERG<<<<<<<<<<<<<<<<<<"]  # fmt: skip
+    probe = (
+        "import datetime, sys; from chalicelib.domain.machine_readable_zone import find_zone; "
+        "from chalicelib.domain.verification import name_forms; "
+        f"z = find_zone({lines!r}, datetime.date(2026, 11, 30)); "
+        "print(z.expires_on, z.family_name, sorted(name_forms('Weiß')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-B", "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": os.environ.get("PATH", "")}, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2026-11-20", "WEISS", "['WEISS']"]
