@@ -197,3 +197,28 @@ def test_a_full_name_field_matches_the_longer_typed_name() -> None:
 def test_names_match_after_transliteration() -> None:
     assert zone_name_matches("Müller", "MUELLER", field_full=False)
     assert not zone_name_matches("Muller", "MUELLER", field_full=False)
+
+
+def visa(number: str) -> list[str]:
+    code = MRVACodeGenerator("V", "D", "Yilmaz", "Ayse", number, "IRQ", "950109", "F", "260816")
+    return str(code).splitlines()
+
+
+def test_a_german_visa_number_has_its_vowels_read_as_digits() -> None:
+    first, second = visa("R0LMV2MXF")
+    zone = find_zone([first, "RO" + second[2:]], TODAY)
+    assert zone is not None and zone.document_number == "R0LMV2MXF"
+
+
+def test_an_o_read_in_a_passport_number_is_a_zero_when_that_reading_holds() -> None:
+    code = TD3CodeGenerator(
+        "P", "GBR", "Nguyen", "Rania", "H02027782", "GBR", "641123", "F", "261216"
+    )
+    first, second = str(code).splitlines()
+    zone = find_zone([first, "HO" + second[2:]], TODAY)
+    assert zone is not None and zone.document_number == "H02027782"
+
+
+def test_a_state_code_that_does_not_exist_is_no_zone() -> None:
+    first, second = visa("R0LMV2MXF")
+    assert find_zone(["V<O<<" + first[5:], second], TODAY) is None
