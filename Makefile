@@ -42,8 +42,9 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit
 
-## The benchmark (docs/performance.md): one line per figure, about 13 minutes. ARGS="allocation"
-## (or registration, cold-start, package, load) takes only those; ARGS=--help lists the knobs.
+## The benchmark (docs/performance.md): one line per figure, about 21 minutes. ARGS="allocation"
+## (or registration, cold-start, package, load, documents) takes only those; ARGS=--help lists
+## the knobs.
 bench: $(STAMP)
 	$(PY) -m infra.bench $(ARGS)
 
