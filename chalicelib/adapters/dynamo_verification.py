@@ -44,6 +44,7 @@ from chalicelib.domain.registration import (
     Status,
     queue_sort_key,
 )
+from chalicelib.domain.verification import typed_value
 from chalicelib.services.ports import HistoryEntry, IdentityHold, ReviewPage
 
 HOLD_SK = "HOLD"
@@ -251,7 +252,7 @@ class DynamoVerification:
             sets["identity_key"] = new_identity_key
         names = {f"#c{i}": name for i, name in enumerate(sets)}
         guards = {f"#c{i}": name for i, name in enumerate(changes)}
-        old = {f"o{i}": _stored(registration, name) for i, name in enumerate(changes)}
+        old = {f"o{i}": typed_value(registration, name) for i, name in enumerate(changes)}
         condition = "#status IN (:awaiting, :review) AND " + " AND ".join(
             f"#c{i} = :o{i}" for i in range(len(changes))
         )
@@ -272,7 +273,10 @@ class DynamoVerification:
                 ),
             }
         }
-        items: list[dict[str, Any]] = [update, self._history_item(registration, entry, entry_id)]
+        items: list[dict[str, Any]] = [
+            update,
+            self._history_item_for(registration.registration_id, entry, entry_id),
+        ]
         if new_identity_key and new_identity_key != registration.identity_key:
             items.append(release_lock(self._table, registration))
             items.append(
@@ -326,11 +330,6 @@ class DynamoVerification:
                 )
             )
         return entries
-
-    def _history_item(
-        self, registration: Registration, entry: HistoryEntry, entry_id: str
-    ) -> dict[str, Any]:
-        return self._history_item_for(registration.registration_id, entry, entry_id)
 
     def _history_item_for(
         self, registration_id: str, entry: HistoryEntry, entry_id: str
@@ -405,11 +404,6 @@ class DynamoVerification:
             registrations=[r for r in registrations if r.status is Status.IN_REVIEW],
             next_cursor=deserialize(last)["GSI1SK"] if last else None,
         )
-
-
-def _stored(registration: Registration, name: str) -> str:
-    value = getattr(registration, name)
-    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _decode_cursor(cursor: str, office_id: str) -> dict[str, Any]:

@@ -27,7 +27,6 @@ from chalicelib.adapters.dynamo_errors import (
 from chalicelib.domain.documents import (
     COUNTED_STATUSES,
     MAX_DOCUMENTS,
-    READ_KINDS,
     ContentType,
     Document,
     DocumentKind,
@@ -50,6 +49,7 @@ from chalicelib.domain.registration import (
     queue_sort_key,
     sources_of,
 )
+from chalicelib.domain.verification import needs_read
 
 QUEUE_INDEX = "queue"
 READING = "pending"  # verification.ReadOutcome.PENDING
@@ -323,7 +323,7 @@ class DynamoRegistrationRepository:
         reason: RejectionReason | None,
     ) -> bool:
         # A verified passport or title is read next (services/reading.py): pending until then.
-        to_read = status is DocumentStatus.VERIFIED and document.kind in READ_KINDS
+        to_read = needs_read(document, status)
         update: dict[str, Any] = {
             "Update": {
                 "TableName": self._table,

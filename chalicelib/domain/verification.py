@@ -261,6 +261,12 @@ def birth_date_plausible(date_of_birth: date, today: date) -> bool:
 # -- corrections -------------------------------------------------------------------------------
 
 
+def typed_value(registration: Registration, field: str) -> str:
+    """A correctable field's value as stored and compared: dates as YYYY-MM-DD."""
+    value = getattr(registration, field)
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 def document_says(registration: Registration, field: Field, value: str) -> bool:
     """Whether a read zone of one of the registration's documents says `value` for `field`:
     a correction may only make the typed data what a document says."""

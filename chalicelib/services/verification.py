@@ -32,6 +32,7 @@ from chalicelib.domain.verification import (
     document_says,
     judge,
     needs_reading,
+    typed_value,
 )
 from chalicelib.mail import render, template_language
 from chalicelib.observability import log, record_document_read
@@ -240,7 +241,7 @@ class VerificationService:
                 "A correction must make your data what your document says.",
                 errors=errors.errors,
             )
-        changed = {k: v for k, v in changes.items() if _stored(registration, k) != v}
+        changed = {k: v for k, v in changes.items() if typed_value(registration, k) != v}
         if not changed:
             return registration
         corrected = _apply(registration, changed)
@@ -256,7 +257,7 @@ class VerificationService:
             at=utc_timestamp(now),
             actor=APPLICANT,
             action="corrected",
-            changes={k: f"{_stored(registration, k)} -> {v}" for k, v in changed.items()},
+            changes={k: f"{typed_value(registration, k)} -> {v}" for k, v in changed.items()},
         )
         self._repo.correct(
             registration,
@@ -418,11 +419,6 @@ class VerificationService:
             ),
             history_id(),
         )
-
-
-def _stored(registration: Registration, name: str) -> str:
-    value = getattr(registration, name)
-    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _apply(registration: Registration, changes: dict[str, str]) -> Registration:
