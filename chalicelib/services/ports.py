@@ -217,6 +217,16 @@ class VerificationRepository(Protocol):
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """A picture the HTML part shows as `<img src="cid:{cid}">` (the invitation's QR code)."""
+
+    cid: str  # without the angle brackets, e.g. "entrance-pass@notfalltermin"
+    content_type: str  # "image/png"
+    data: bytes
+    filename: str
+
+
+@dataclass(frozen=True)
 class MailMessage:
     to: str
     subject: str
@@ -225,6 +235,8 @@ class MailMessage:
     # Sent along as SES message tags (ids only, never personal data); they come back on
     # bounce and complaint events, e.g. {REGISTRATION_ID_TAG: registration_id}.
     tags: Mapping[str, str] | None = None
+    # Shown inside the HTML part only; the text part says the same in words.
+    inline_images: tuple[InlineImage, ...] = ()
 
 
 REGISTRATION_ID_TAG = "registration_id"
