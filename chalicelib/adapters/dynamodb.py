@@ -24,6 +24,7 @@ from chalicelib.adapters.dynamo_errors import (
     is_retryable,
     unavailable,
 )
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.documents import (
     COUNTED_STATUSES,
     MAX_DOCUMENTS,
@@ -181,10 +182,27 @@ class DynamoRegistrationRepository:
                 raise DuplicateRegistration(DUPLICATE_DETAIL, holder_id=holder) from None
             raise
 
+    def lock_holder(self, identity_key: str) -> str | None:
+        """The id of the registration holding this identity's lock, if any."""
+        found = self._call(
+            "get_item",
+            TableName=self._table,
+            Key=serialize({"PK": person_pk(identity_key), "SK": LOCK_SK}),
+            ConsistentRead=True,
+        )
+        holder = deserialize(found.get("Item") or {}).get("registration_id")
+        return str(holder) if holder else None
+
     def replace_unconfirmed(self, old: Registration, new: Registration) -> None:
         lock = self._lock_item(new)
-        lock["ConditionExpression"] = "registration_id = :old"
-        lock["ExpressionAttributeValues"] = values(old=old.registration_id)
+        moves: list[dict[str, Any]] = []
+        if old.identity_key == new.identity_key:
+            lock["ConditionExpression"] = "registration_id = :old"
+            lock["ExpressionAttributeValues"] = values(old=old.registration_id)
+        else:
+            # The old one is locked under its key from before issue 15 (domain/identity.py).
+            lock["ConditionExpression"] = "attribute_not_exists(PK)"
+            moves.append(self._release_lock(old))
         try:
             self._call(
                 "transact_write_items",
@@ -192,6 +210,7 @@ class DynamoRegistrationRepository:
                     self._delete_unconfirmed_item(old),
                     self._new_registration_item(new),
                     {"Put": lock},
+                    *moves,
                 ],
             )
         except TransactionCancelled:
@@ -516,7 +535,7 @@ def registration_from_item(item: Mapping[str, Any]) -> Registration:
         status=Status(item["status"]),
         given_names=item["given_names"],
         family_name=item["family_name"],
-        date_of_birth=date.fromisoformat(item["date_of_birth"]),
+        date_of_birth=BirthDate.parse(item["date_of_birth"]),
         nationality=item["nationality"],
         email=item["email"],
         language=item["language"],

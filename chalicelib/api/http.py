@@ -90,7 +90,7 @@ def preflight(**_: str) -> Response:
         status_code=204,
         headers={
             "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
-            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
             "Access-Control-Max-Age": "600",
         },
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice.app import Request, Response
 
-from chalicelib.api.http import answers_problems, bearer_token
+from chalicelib.api.http import bearer_token, route
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import Forbidden, Unauthorized
 from chalicelib.domain.staff import StaffGroup, StaffIdentity
@@ -31,7 +31,8 @@ def authenticate(request: Request, group: StaffGroup) -> StaffIdentity:
 def staff_route(
     blueprint: Any, path: str, group: StaffGroup = StaffGroup.STAFF, **options: Any
 ) -> Callable[[StaffView], Any]:
-    """`blueprint.route` for staff: the view receives the verified identity as `staff`."""
+    """`route` for staff: the view receives the verified identity as `staff`; the path gets a
+    CORS preflight answer like every route, so the staff console can call it from its origin."""
 
     def register(view: StaffView) -> Any:
         @functools.wraps(view)
@@ -39,6 +40,6 @@ def staff_route(
             staff = authenticate(blueprint.current_request, group)
             return view(staff, **params)
 
-        return blueprint.route(path, **options)(answers_problems(guarded))
+        return route(blueprint, path, **options)(guarded)
 
     return register

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import parse_utc_timestamp
 from chalicelib.domain.documents import Document, DocumentStatus, missing_kinds
 
@@ -94,7 +95,7 @@ class Registration:
     status: Status
     given_names: str
     family_name: str
-    date_of_birth: date
+    date_of_birth: BirthDate  # day or month may be unknown (domain/birth_date.py)
     nationality: str
     email: str
     language: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.documents import READ_KINDS, Document, DocumentKind, DocumentStatus
 from chalicelib.domain.machine_readable_zone import MachineReadableZone, icao_name
 from chalicelib.domain.registration import Registration
@@ -135,12 +136,24 @@ def _name_field_full(zone: MachineReadableZone) -> bool:
     return length >= NAME_FIELD_LENGTH.get(zone.document_format, 99)
 
 
-def _birth_date_matches(typed: date, zone: MachineReadableZone) -> bool:
-    if zone.date_of_birth is not None:
-        return zone.date_of_birth == typed
-    # Unknown day or month (ICAO 9303 Part 3 §4.6.1): the known digits must agree.
-    typed_digits = typed.strftime("%y%m%d")
-    return all(z in ("<", t) for z, t in zip(zone.birth_date, typed_digits, strict=False))
+# How a zone may write a day or month its card shows as unknown (XX, 00): '<<', or 01 or 00.
+_UNKNOWN_IN_ZONE = frozenset({"<<", "01", "00"})
+
+
+def _birth_date_matches(typed: BirthDate, zone: MachineReadableZone) -> bool:
+    if zone.date_of_birth is not None and typed.is_complete:
+        return zone.date_of_birth == typed.earliest
+    # Unknown day or month (ICAO 9303 Part 3 §4.6.1) on the document, in what was typed
+    # (domain/birth_date.py), or both: what both know must agree.
+    typed_digits = typed.zone_digits()
+    for start in (0, 2, 4):
+        in_zone, as_typed = zone.birth_date[start : start + 2], typed_digits[start : start + 2]
+        if "<" in as_typed:
+            if in_zone not in _UNKNOWN_IN_ZONE:
+                return False
+        elif "<" not in in_zone and in_zone != as_typed:
+            return False
+    return True
 
 
 def _document_number(value: str) -> str:
@@ -251,20 +264,23 @@ def judge(registration: Registration, today: date, *, on_hold: bool) -> Verdict:
     return Verdict(pending=False, reasons=tuple(reasons))
 
 
-def birth_date_plausible(date_of_birth: date, today: date) -> bool:
-    """Born on or before today and at most OLDEST_PLAUSIBLE_AGE years ago."""
-    birthday_to_come = (today.month, today.day) < (date_of_birth.month, date_of_birth.day)
-    age = today.year - date_of_birth.year - birthday_to_come
-    return date_of_birth <= today and age <= OLDEST_PLAUSIBLE_AGE
+def birth_date_plausible(date_of_birth: BirthDate, today: date) -> bool:
+    """Born on or before today and at most OLDEST_PLAUSIBLE_AGE years ago (an unknown day or
+    month: on some day it may stand for)."""
+    latest = date_of_birth.latest
+    birthday_to_come = (today.month, today.day) < (latest.month, latest.day)
+    age = today.year - latest.year - birthday_to_come
+    return date_of_birth.earliest <= today and age <= OLDEST_PLAUSIBLE_AGE
 
 
 # -- corrections -------------------------------------------------------------------------------
 
 
 def typed_value(registration: Registration, field: str) -> str:
-    """A correctable field's value as stored and compared: dates as YYYY-MM-DD."""
+    """A correctable field's value as stored and compared: dates as YYYY-MM-DD (a date of
+    birth with an unknown day or month as YYYY-MM or YYYY)."""
     value = getattr(registration, field)
-    return value.isoformat() if isinstance(value, date) else str(value)
+    return value.isoformat() if isinstance(value, date | BirthDate) else str(value)
 
 
 def document_says(registration: Registration, field: Field, value: str) -> bool:
@@ -281,7 +297,7 @@ def document_says(registration: Registration, field: Field, value: str) -> bool:
             ):
                 return True
         elif field is Field.DATE_OF_BIRTH:
-            if _birth_date_matches(date.fromisoformat(value), zone):
+            if _birth_date_matches(BirthDate.parse(value), zone):
                 return True
         elif field is Field.FAMILY_NAME:
             if _names_match(value, zone.family_name, _name_field_full(zone)):

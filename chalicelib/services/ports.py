@@ -29,6 +29,9 @@ class RegistrationRepository(Protocol):
     def get(self, registration_id: str) -> Registration | None:
         """The registration with its documents, read consistently."""
 
+    def lock_holder(self, identity_key: str) -> str | None:
+        """The registration holding this identity's active slot, if any."""
+
     def discard_unconfirmed(self, registration: Registration) -> None:
         """Undo `create` for a registration whose link could not be sent."""
 

@@ -19,9 +19,16 @@ from chalicelib.domain.errors import (
     PayloadTooLarge,
     ServiceUnavailable,
 )
-from chalicelib.domain.identity import identity_key
+from chalicelib.domain.birth_date import BirthDate
+from chalicelib.domain.identity import identity_key, legacy_identity_key
 from chalicelib.domain.office import office
-from chalicelib.domain.registration import Registration, Status, TitleType, gives_way_to_new
+from chalicelib.domain.registration import (
+    DUPLICATE_DETAIL,
+    Registration,
+    Status,
+    TitleType,
+    gives_way_to_new,
+)
 from chalicelib.domain.tokens import (
     hash_token,
     is_well_formed_id,
@@ -52,7 +59,7 @@ SUBMITTED = frozenset({Status.CHECKING, Status.IN_REVIEW, Status.WAITING})
 class NewRegistration:
     given_names: str
     family_name: str
-    date_of_birth: date
+    date_of_birth: BirthDate
     nationality: str
     email: str
     language: str
@@ -140,7 +147,10 @@ class ApplicantService:
             created_at=utc_timestamp(now),
             office_id=self._office.office_id,
         )
-        self._save_new(registration, now)
+        legacy_key = legacy_identity_key(
+            self._identity_secret, new.family_name, new.given_names, new.date_of_birth
+        )
+        self._save_new(registration, now, legacy_key)
         try:
             self._mailer.send(self._registration_mail(registration, token))
         except MailNotSent as exc:
@@ -156,10 +166,16 @@ class ApplicantService:
         record_registration_created()
         return registration
 
-    def _save_new(self, registration: Registration, now: datetime) -> None:
+    def _save_new(
+        self, registration: Registration, now: datetime, legacy_key: str | None
+    ) -> None:
         """Store a new registration; in place of the person's unconfirmed one that has given
-        way (its link went nowhere, domain/registration.py), or else refuse it as a duplicate."""
+        way (its link went nowhere, domain/registration.py), or else refuse it as a duplicate.
+        A registration made before issue 15 holds its lock under the key of then: it counts."""
         try:
+            holder_id = self._repo.lock_holder(legacy_key) if legacy_key else None
+            if holder_id:
+                raise DuplicateRegistration(DUPLICATE_DETAIL, holder_id=holder_id)
             self._repo.create(registration)
         except DuplicateRegistration as duplicate:
             holder = self._repo.get(duplicate.holder_id) if duplicate.holder_id else None
@@ -395,11 +411,11 @@ def _upload_refusal(status: Status) -> str:
 
 def _check_dates(new: NewRegistration, today: date) -> None:
     errors = ErrorList()
-    if new.date_of_birth > today:
+    if new.date_of_birth.earliest > today:
         errors.add("date_of_birth", "must not be in the future")
-    elif new.date_of_birth < _years_before(today, OLDEST_PLAUSIBLE_AGE_YEARS):
+    elif new.date_of_birth.latest < _years_before(today, OLDEST_PLAUSIBLE_AGE_YEARS):
         errors.add("date_of_birth", f"must be within the last {OLDEST_PLAUSIBLE_AGE_YEARS} years")
-    if new.title_expires_on <= new.date_of_birth:
+    if new.title_expires_on <= new.date_of_birth.earliest:
         errors.add("title_expires_on", "must be after the date of birth")
     errors.raise_if_any()
 

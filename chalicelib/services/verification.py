@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from itertools import count
 
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import office_today, parse_utc_timestamp, utc_timestamp
 from chalicelib.domain.eligibility import ensure_eligible
 from chalicelib.domain.errors import (
@@ -424,8 +425,10 @@ class VerificationService:
 def _apply(registration: Registration, changes: dict[str, str]) -> Registration:
     typed: dict[str, object] = {}
     for name, value in changes.items():
-        if name in (Field.TITLE_EXPIRES_ON.value, Field.DATE_OF_BIRTH.value):
+        if name == Field.TITLE_EXPIRES_ON.value:
             typed[name] = date.fromisoformat(value)
+        elif name == Field.DATE_OF_BIRTH.value:
+            typed[name] = BirthDate.parse(value)
         else:
             typed[name] = value
     return replace(registration, **typed)  # type: ignore[arg-type]
