@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SerializationInfo,
+    StringConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
+from chalicelib.domain.birth_date import FORMAT_HINT, BirthDate, parse_birth_date
 from chalicelib.domain.documents import MAX_DOCUMENT_BYTES, ContentType, DocumentKind
 from chalicelib.domain.nationality import is_nationality_code
 from chalicelib.domain.registration import Status, TitleType
@@ -27,13 +39,90 @@ def _has_hidden_characters(value: str) -> bool:
     return any(unicodedata.category(ch).startswith("C") and ch not in _JOINERS for ch in value)
 
 
-def _printable_name(value: str) -> str:
+# Between the parts of a name: the hyphens, dashes and apostrophes documents and keyboards write.
+_NAME_PUNCTUATION = frozenset("-\u2010\u2011\u2012\u2013\u2014'\u2019\u2018\u02bc`\u00b4")
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "UNKNOWN").split(" ", 1)[0]
+
+
+def _name_error(code: str, message: str, **context: Any) -> PydanticCustomError:
+    return PydanticCustomError(code, message, context)
+
+
+def _document_name(value: str) -> str:
+    """A name as on the residence title or passport: Latin letters (diacritics welcome),
+    marks, spaces, hyphens and apostrophes; nothing that could carry a message (digits,
+    addresses, @, markup). "" only where the caller allows it (one-name people)."""
     value = unicodedata.normalize("NFC", " ".join(value.split()))
     if _has_hidden_characters(value):
-        raise ValueError("must not contain control or invisible format characters")
+        raise _name_error("name_hidden", "must not contain control or invisible format characters")
+    if not value:
+        return value
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category.startswith("L") and _script(ch) != "LATIN":
+            raise _name_error(
+                "name_script",
+                "must be written in Latin letters as on your residence title or passport "
+                "(found the {script} letter '{letter}')",
+                script=_script(ch).title(),
+                letter=ch,
+            )
+        if ch.isdigit():
+            raise _name_error("name_digit", "must not contain digits")
+        if not (category.startswith(("L", "M")) or ch == " " or ch in _NAME_PUNCTUATION):
+            raise _name_error(
+                "name_character",
+                "may hold only letters, spaces, hyphens and apostrophes (found '{character}')",
+                character=ch,
+            )
     if not any(ch.isalpha() for ch in value):
-        raise ValueError("must contain at least one letter")
+        raise _name_error("name_letter", "must contain at least one letter")
     return value
+
+
+def _family_name(value: str) -> str:
+    if not value.strip():
+        raise _name_error("name_letter", "must contain at least one letter")
+    return _document_name(value)
+
+
+def _email(value: str) -> str:
+    """An address mail can be delivered to without SMTPUTF8: an internationalised domain is
+    welcome (kept as typed, in Unicode; sent as punycode), a local part outside ASCII is not:
+    few mail servers take it, and the registration link would never arrive."""
+    from email_validator import (  # noqa: PLC0415 (not at cold start)
+        EmailNotValidError,
+        validate_email,
+    )
+
+    try:
+        checked = validate_email(value, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise _name_error(
+            "email", "is not a valid e-mail address: {reason}", reason=str(exc)
+        ) from None
+    if not checked.local_part.isascii():
+        raise _name_error(
+            "email_smtputf8",
+            "the part before the @ may hold only Latin letters without accents, digits and "
+            ". _ - +: mail to this address cannot be delivered. Please give another address.",
+        )
+    return str(checked.normalized)
+
+
+def _dump_birth_date(value: BirthDate, info: SerializationInfo) -> BirthDate | str:
+    # Python dumps hand the value object on (to the service); JSON writes its ISO form.
+    return value.isoformat() if info.mode_is_json() else value
+
+
+def _birth_date(value: object) -> BirthDate:
+    try:
+        return parse_birth_date(value)
+    except ValueError:
+        raise _name_error("date_of_birth", FORMAT_HINT) from None
 
 
 def _nationality(value: str) -> str:
@@ -54,7 +143,29 @@ def _filename(value: str) -> str:
 
 
 PersonName = Annotated[
-    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_printable_name)
+    str, StringConstraints(min_length=1, max_length=100), AfterValidator(_family_name)
+]
+# Empty for a person with one name only: the document has no given name (ICAO 9303).
+GivenNames = Annotated[str, StringConstraints(max_length=100), AfterValidator(_document_name)]
+EmailAddress = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=254),
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "idn-email", "minLength": 3, "maxLength": 254}),
+]
+BirthDateValue = Annotated[
+    BirthDate,
+    PlainValidator(_birth_date),
+    PlainSerializer(_dump_birth_date, return_type=Any),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$",
+            "description": "ISO 8601, with reduced precision when the document shows the day "
+            "or the month as unknown (00, XX): 1990-05-17, 1990-05 or 1990.",
+            "examples": ["1990-05-17", "1990-05", "1990"],
+        }
+    ),
 ]
 Nationality = Annotated[
     str, StringConstraints(min_length=3, max_length=3), AfterValidator(_nationality)
@@ -85,11 +196,21 @@ class RequestModel(BaseModel):
 
 
 class RegistrationRequest(RequestModel):
-    given_names: PersonName
-    family_name: PersonName
-    date_of_birth: date
+    given_names: GivenNames = Field(
+        default="",
+        description="As on the document, in Latin letters; empty (or left out) for a person "
+        "with one name only.",
+    )
+    family_name: PersonName = Field(
+        description="As on the document, in Latin letters (diacritics welcome); a person with "
+        "one name only gives it here."
+    )
+    date_of_birth: BirthDateValue
     nationality: Nationality
-    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+    email: EmailAddress = Field(
+        description="An internationalised domain is welcome (kept as typed, mail goes to its "
+        "punycode); an address whose part before the @ is not ASCII is refused (422)."
+    )
     language: Language = "de"
     title_type: TitleType
     title_number: TitleNumber | None = None
@@ -163,6 +284,10 @@ class AppointmentView(ResponseModel):
     window_start: str
     window_end: str
     address: str
+    map_link: str | None = None
+    entrance_pass: str | None = Field(
+        default=None, description="Today's signed entrance pass: the text the QR code encodes."
+    )
 
 
 class RegistrationView(ResponseModel):
@@ -170,7 +295,7 @@ class RegistrationView(ResponseModel):
     status: Status
     given_names: str
     family_name: str
-    date_of_birth: date
+    date_of_birth: BirthDateValue
     title_type: TitleType
     title_expires_on: date
     documents: list[DocumentView]
@@ -184,8 +309,8 @@ class CorrectionRequest(RequestModel):
 
     title_expires_on: date | None = None
     family_name: PersonName | None = None
-    given_names: PersonName | None = None
-    date_of_birth: date | None = None
+    given_names: GivenNames | None = None
+    date_of_birth: BirthDateValue | None = None
 
 
 class UploadForm(ResponseModel):

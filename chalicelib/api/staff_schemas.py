@@ -7,7 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.api.schemas import AppointmentView, MismatchView, RequestModel, ResponseModel
+from chalicelib.api.schemas import (
+    AppointmentView,
+    BirthDateValue,
+    MismatchView,
+    RequestModel,
+    ResponseModel,
+)
 from chalicelib.domain.documents import DocumentKind
 from chalicelib.domain.registration import Status, TitleType
 from chalicelib.domain.verification import Check
@@ -83,7 +89,7 @@ class ReviewItem(ResponseModel):
     review_reasons: list[str]
     family_name: str
     given_names: str
-    date_of_birth: date
+    date_of_birth: BirthDateValue
     nationality: str
     title_type: TitleType
     title_number: str | None
@@ -168,7 +174,7 @@ class StaffRecord(ResponseModel):
     status: Status
     given_names: str
     family_name: str
-    date_of_birth: date
+    date_of_birth: BirthDateValue
     nationality: str
     email: str
     language: str

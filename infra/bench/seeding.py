@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.adapters.dynamodb import queue_pk, registration_item, serialize
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.registration import Registration, Status, TitleType, queue_sort_key
 from chalicelib.domain.tokens import hash_token
 
@@ -28,7 +29,7 @@ def waiting_registration(n: int, office_id: str, first_expiry: date) -> Registra
         status=Status.WAITING,
         given_names="Given",
         family_name=f"Family{n}",
-        date_of_birth=date(1990, 1, 1),
+        date_of_birth=BirthDate(1990, 1, 1),
         nationality="UKR",
         email=f"seed{n}@example.org",
         language="de" if n % 2 else "en",

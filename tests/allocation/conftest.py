@@ -19,6 +19,7 @@ from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.adapters.ses import SesMailer
 from chalicelib.config import parse_opening_times
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.registration import Registration, Status, TitleType
 from chalicelib.domain.schedule import ArrivalPlan
 from chalicelib.domain.tokens import new_id
@@ -118,7 +119,7 @@ class Queue:
             status=Status.EMAIL_UNVERIFIED,
             given_names="Given",
             family_name=f"Family{n}",
-            date_of_birth=date(1990, 1, 1),
+            date_of_birth=BirthDate(1990, 1, 1),
             nationality="UKR",
             email=f"{self.prefix}{n}@example.org",
             language=language,

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.documents import (
     ContentType,
     Document,
@@ -42,7 +43,7 @@ def registration(identity: str = "person-a", **changes: object) -> Registration:
         status=Status.EMAIL_UNVERIFIED,
         given_names="Olena",
         family_name="Kovalenko",
-        date_of_birth=date(1991, 4, 12),
+        date_of_birth=BirthDate(1991, 4, 12),
         nationality="UKR",
         email="o@example.org",
         language="en",

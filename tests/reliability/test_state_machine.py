@@ -41,6 +41,7 @@ from chalicelib.adapters.dynamo_verification import DynamoVerification
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository, deserialize
 from chalicelib.adapters.s3 import S3DocumentStore
 from chalicelib.config import parse_opening_times
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
 from chalicelib.domain.documents import ContentType, DocumentKind
 from chalicelib.domain.errors import DomainError
@@ -231,7 +232,7 @@ class RegistrationLife(RuleBasedStateMachine):
                 NewRegistration(
                     given_names=given,
                     family_name=family,
-                    date_of_birth=date(1980 + person, 1, 1),
+                    date_of_birth=BirthDate(1980 + person, 1, 1),
                     nationality="UKR",
                     email=f"p{person}@example.org",
                     language="en",

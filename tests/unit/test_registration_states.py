@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import pytest
 
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.registration import (
     ACTIVE_STATUSES,
@@ -89,7 +90,7 @@ def _unconfirmed(created_at: str, status: Status = Status.EMAIL_UNVERIFIED) -> R
         status=status,
         given_names="Olena",
         family_name="Kovalenko",
-        date_of_birth=date(1991, 4, 12),
+        date_of_birth=BirthDate(1991, 4, 12),
         nationality="UKR",
         email="olena@example.org",
         language="uk",
