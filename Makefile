@@ -14,8 +14,23 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# -- the staff console (web/staff/): npm ci from the lockfile, then esbuild into build/web-staff/
+NPM_STAMP := node_modules/.installed-stamp
+STAFF_CONSOLE := build/web-staff/index.html
+.PHONY: staff-console
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+$(STAFF_CONSOLE): $(NPM_STAMP) $(shell find web/staff -type f 2>/dev/null)
+	npm run --silent build
+
+## Build the staff console (make run and make test do it first).
+staff-console: $(STAFF_CONSOLE)
+
 ## Start the whole service locally: AWS emulation on 127.0.0.1:5000, API on 127.0.0.1:8000.
-run: $(STAMP)
+run: $(STAMP) $(STAFF_CONSOLE)
 	$(PY) -m infra.local_stack
 
 ## Today's allocation now, against the running `make run` (ARGS="--slots 5" opens the day first;
@@ -29,7 +44,7 @@ token: $(STAMP)
 	$(PY) -m infra.local_cognito token $(if $(filter staff admin,$(USER)),$(USER),staff) $(ARGS)
 
 ## Lint, type-check and run every test.
-test: lint typecheck
+test: lint typecheck $(STAFF_CONSOLE)
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -1,0 +1,78 @@
+// The one client of the staff API: bearer token, problem+json as a human sentence, and desk
+// decisions retried with the same Idempotency-Key when the connection drops.
+import { SessionEnded } from "./auth.js";
+import { lang, t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const RETRIES = 3;
+
+export class Api {
+  constructor(baseUrl, auth, onSessionEnded) {
+    this.baseUrl = baseUrl.replace(/\/$/, "");
+    this.auth = auth;
+    this.onSessionEnded = onSessionEnded;
+  }
+
+  get(path) {
+    return this.request("GET", path);
+  }
+
+  /** A state change: the same Idempotency-Key on every try, so a retry never decides twice. */
+  async change(method, path, body) {
+    const key = crypto.randomUUID();
+    let lastError;
+    for (let attempt = 0; attempt < RETRIES; attempt += 1) {
+      try {
+        return await this.request(method, path, body, { "Idempotency-Key": key });
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 0) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  async request(method, path, body, headers = {}) {
+    let token;
+    try {
+      token = await this.auth.accessToken();
+    } catch (error) {
+      if (error instanceof SessionEnded) this.onSessionEnded("expired");
+      throw new ApiError(t("signin.expired"), 401, "unauthorized");
+    }
+    let response;
+    try {
+      response = await fetch(this.baseUrl + path, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Accept-Language": lang(),
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+        credentials: "omit",
+        referrerPolicy: "no-referrer",
+      });
+    } catch {
+      throw new ApiError(t("error.network"), 0, "network");
+    }
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    if (response.ok) return data;
+    if (response.status === 401) this.onSessionEnded("expired");
+    const code = data && data.code ? data.code : "";
+    let message = data && typeof data.detail === "string" && data.detail ? data.detail : "";
+    if (!message) message = response.status === 403 ? t("error.forbidden") : t("error.generic");
+    throw new ApiError(message, response.status, code);
+  }
+}

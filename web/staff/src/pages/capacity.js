@@ -1,0 +1,99 @@
+// Capacity: a month calendar of places per day (and per window where the API gives them),
+// closed days and holidays shown, 24 and 31 December flagged; the office head changes places.
+import { lang, t, time } from "../i18n.js";
+import { alert, announce, button, field, h, heading } from "../ui.js";
+
+function iso(date) {
+  return date.toISOString().slice(0, 10);
+}
+
+function monthStart(text) {
+  const [y, m] = text.split("-").map(Number);
+  return new Date(Date.UTC(y, m - 1, 1));
+}
+
+export async function capacityPage(main, state) {
+  const admin = state.isAdmin();
+  let month = monthStart(new Date().toISOString());
+  const title = h("h2", { class: "kern-heading-medium", id: "month-title" });
+  const status = h("div", { "aria-live": "polite" });
+  const grid = h("div", { class: "calendar", role: "group", "aria-labelledby": "month-title" });
+  const editor = h("div", {});
+  main.append(
+    heading(t("capacity.heading")),
+    admin ? null : h("p", { class: "kern-body" }, t("capacity.admin_only")),
+    h("div", { class: "toolbar" },
+      button(t("capacity.prev"), () => { month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() - 1, 1)); load(); }, "secondary", { "data-month": "prev" }),
+      button(t("capacity.next"), () => { month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1)); load(); }, "secondary", { "data-month": "next" })),
+    title, status, grid, editor);
+
+  async function load() {
+    const last = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 0));
+    title.textContent = month.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
+    let answer;
+    try {
+      answer = await state.api.get(`/staff/capacity?from=${iso(month)}&to=${iso(last)}`);
+    } catch (error) {
+      status.replaceChildren(alert("danger", error.message));
+      return;
+    }
+    const names = t("weekday.short").split(",");
+    const cells = names.map((name) => h("div", { class: "weekday", "aria-hidden": "true" }, name));
+    const offset = (month.getUTCDay() + 6) % 7;
+    for (let i = 0; i < offset; i += 1) cells.push(h("div", { "aria-hidden": "true" }));
+    for (const item of answer.items) cells.push(dayCell(item));
+    grid.replaceChildren(...cells);
+  }
+
+  function dayCell(item) {
+    const date = new Date(`${item.date}T00:00:00Z`);
+    const flagged = /-12-(24|31)$/.test(item.date);
+    const label = date.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
+    const lines = [h("strong", {}, String(date.getUTCDate()))];
+    if (item.closed) lines.push(h("div", {}, t("capacity.closed")));
+    else lines.push(h("div", {}, `${item.slots} ${t("capacity.slots")}`), h("div", {}, `${item.given} ${t("capacity.given")}`));
+    for (const window_ of item.windows || []) {
+      lines.push(h("div", { class: "kern-body--small" }, `${time(window_.start)}: ${window_.capacity}`));
+    }
+    if (flagged) lines.push(h("div", { class: "kern-body--small" }, "⚑ ", t("capacity.flag")));
+    if (item.notice) lines.push(h("div", { class: "kern-body--small" }, item.notice));
+    const today = new Date().toISOString().slice(0, 10);
+    const cell = h("button", {
+      type: "button",
+      class: `day${item.closed ? " day--closed" : ""}${flagged ? " day--flag" : ""}`,
+      "aria-label": `${label}: ${item.closed ? t("capacity.closed") : t("capacity.day", { date: "", slots: item.slots, given: item.given }).replace(/^: /, "")}${flagged ? `. ${t("capacity.flag")}` : ""}`,
+      disabled: !admin || item.date < today,
+      "data-date": item.date,
+      onclick: () => edit(item, label),
+    }, lines);
+    return cell;
+  }
+
+  function edit(item, label) {
+    const slots = field(t("capacity.edit", { date: label }), { type: "number", min: "0", max: "500", value: String(item.slots), name: "slots" });
+    const form = h("form", { class: "kern-stack", novalidate: true }, slots.wrapper,
+      h("div", { class: "kern-btn-wrapper" },
+        h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("common.save"))),
+        button(t("common.cancel"), () => editor.replaceChildren(), "secondary")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      try {
+        const saved = await state.api.change("PUT", `/staff/capacity/${item.date}`, { slots: Number(slots.input.value) });
+        const message = t("capacity.saved", { date: label, slots: saved.slots });
+        status.replaceChildren(alert("success", message));
+        announce(message);
+        editor.replaceChildren();
+        await load();
+        const cell = grid.querySelector(`[data-date="${item.date}"]`);
+        if (cell) cell.focus();
+      } catch (error) {
+        status.replaceChildren(alert("danger", error.message));
+      }
+    });
+    editor.replaceChildren(form);
+    slots.input.focus();
+    slots.input.select();
+  }
+
+  await load();
+}

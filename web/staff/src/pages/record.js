@@ -1,0 +1,36 @@
+// Registration: the whole record and its history (the API audits every opening).
+import { dateTime, day, t } from "../i18n.js";
+import { button, h, heading, row, table } from "../ui.js";
+import { descriptionList, documentViewer } from "../documents.js";
+
+export async function recordPage(main, state) {
+  if (!state.record) {
+    window.location.hash = "today";
+    return;
+  }
+  const r = await state.api.get(`/staff/registrations/${encodeURIComponent(state.record)}`);
+  const appointment = r.appointment
+    ? `${day(r.appointment.date)} ${dateTime(r.appointment.window_start)}–${dateTime(r.appointment.window_end)}`
+    : null;
+  main.append(
+    heading(`${t("record.heading")}: ${r.family_name}, ${r.given_names}`),
+    button(t("common.back"), () => window.history.back(), "tertiary"),
+    descriptionList([
+      [t("field.status"), t(`state.${r.status}`) === `state.${r.status}` ? r.status : t(`state.${r.status}`)],
+      [t("field.family_name"), r.family_name],
+      [t("field.given_names"), r.given_names],
+      [t("field.date_of_birth"), day(r.date_of_birth)],
+      [t("field.nationality"), r.nationality],
+      [t("field.email"), r.email],
+      [t("field.language"), r.language],
+      [t("field.title_type"), r.title_type],
+      [t("field.title_number"), r.title_number],
+      [t("field.title_expires_on"), day(r.title_expires_on)],
+      [t("field.created_at"), dateTime(r.created_at)],
+      [t("field.appointment"), appointment],
+    ]),
+    h("h2", { class: "kern-heading-medium" }, t("record.documents")),
+    h("div", { class: "side-by-side" }, (r.documents || []).map(documentViewer)),
+    table(t("record.history"), [t("record.col.at"), t("record.col.actor"), t("record.col.action"), t("record.col.detail")],
+      (r.history || []).map((item) => row([dateTime(item.at), item.actor, item.action, item.detail || Object.entries(item.changes || {}).map(([k, v]) => `${k}: ${v}`).join("; ")]))));
+}

@@ -1,0 +1,86 @@
+// Review: registrations whose documents a person must check; the documents beside the typed
+// and the machine-read data; verify, or reject with a reason; the expiry corrected.
+import { day, dateTime, t } from "../i18n.js";
+import { alert, announce, button, field, h, heading } from "../ui.js";
+import { descriptionList, documentViewer } from "../documents.js";
+
+function zoneOf(item) {
+  const read = item.documents.find((d) => d.zone);
+  return read ? read.zone : null;
+}
+
+export async function reviewPage(main, state) {
+  const status = h("div", { "aria-live": "polite" });
+  const list = h("div", { class: "kern-stack" });
+  main.append(heading(t("review.heading")), h("p", { class: "kern-body" }, t("review.intro")), status, list);
+
+  async function load() {
+    const answer = await state.api.get("/staff/reviews?limit=20");
+    const items = answer.items || [];
+    if (!items.length) {
+      list.replaceChildren(h("p", { class: "kern-body" }, t("review.empty")));
+      return;
+    }
+    list.replaceChildren(...items.map(card));
+  }
+
+  function card(item) {
+    const name = `${item.family_name}, ${item.given_names}`;
+    const zone = zoneOf(item);
+    const typed = descriptionList([
+      [t("field.family_name"), item.family_name],
+      [t("field.given_names"), item.given_names],
+      [t("field.date_of_birth"), day(item.date_of_birth)],
+      [t("field.nationality"), item.nationality],
+      [t("field.title_number"), item.title_number],
+      [t("field.title_expires_on"), day(item.title_expires_on)],
+    ]);
+    const read = zone ? descriptionList([
+      [t("field.family_name"), zone.family_name],
+      [t("field.given_names"), zone.given_names],
+      [t("field.date_of_birth"), day(zone.date_of_birth)],
+      [t("field.nationality"), zone.nationality],
+      [t("field.title_number"), zone.document_number],
+      [t("field.title_expires_on"), day(zone.expires_on)],
+    ]) : h("p", { class: "kern-body" }, "–");
+    const reason = field(t("common.reason"), { autocomplete: "off" });
+    const corrected = field(t("review.corrected"), { type: "date" });
+    const message = h("div", { "aria-live": "polite" });
+    async function decide(outcome) {
+      const text = reason.input.value.trim();
+      if (text.length < 3) { reason.input.focus(); message.replaceChildren(alert("danger", t("common.reason"))); return; }
+      const body = { outcome, reason: text };
+      if (corrected.input.value) body.corrected = { title_expires_on: corrected.input.value };
+      try {
+        await state.api.change("POST", `/staff/registrations/${item.registration_id}/review`, body);
+        announce(t("review.done"));
+        status.replaceChildren(alert("success", `${t("review.done")} ${name}`));
+        await load();
+        const next = list.querySelector("h2");
+        if (next) next.focus();
+      } catch (error) {
+        message.replaceChildren(alert("danger", error.message));
+      }
+    }
+    return h("article", { class: "kern-card" },
+      h("div", { class: "kern-card__container" },
+        h("header", { class: "kern-card__header" },
+          h("h2", { class: "kern-heading-medium", tabindex: "-1" }, name),
+          h("p", { class: "kern-body kern-body--muted" }, t("review.since", { at: dateTime(item.review_since) })),
+          h("p", { class: "kern-body" }, `${t("review.reasons")}: ${item.review_reasons.join(", ") || "–"}`)),
+        h("div", { class: "kern-card__body kern-stack" },
+          h("div", { class: "side-by-side" },
+            h("section", {}, h("h3", { class: "kern-heading-small" }, t("review.typed")), typed),
+            h("section", {}, h("h3", { class: "kern-heading-small" }, t("review.read")), read)),
+          h("div", { class: "side-by-side" }, item.documents.map(documentViewer)),
+          h("fieldset", { class: "kern-fieldset" },
+            h("legend", { class: "kern-label" }, t("review.decision")),
+            h("div", { class: "kern-fieldset__body kern-stack" }, reason.wrapper, corrected.wrapper, message,
+              h("div", { class: "kern-btn-wrapper" },
+                button(t("review.verify"), () => decide("verified"), "primary", { "data-action": "verify" }),
+                button(t("review.reject"), () => decide("data_incorrect"), "secondary", { "data-action": "reject" }),
+                button(t("common.open_record"), () => state.openRecord(item.registration_id), "tertiary")))))));
+  }
+
+  await load();
+}

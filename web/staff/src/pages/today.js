@@ -1,0 +1,163 @@
+// Today: the day's invitations grouped by arrival window, live counts, search, the desk's
+// decision with a confirmation, undo, and no-show once the window is over. Printable.
+import { t, day, officeToday, time } from "../i18n.js";
+import { alert, announce, badge, button, confirmDialog, field, h, heading, row, table } from "../ui.js";
+
+const REFRESH_MS = 20_000;
+const BADGE = { invited: "info", arrived: "warning", served: "success", rejected: "danger", no_show: "danger", released: "info" };
+
+/** The contract's `state`, or what the older answer (status, check_in) says. */
+function stateOf(item) {
+  if (item.state) return item.state;
+  if (item.check_in && item.check_in !== "open") return item.check_in;
+  return "invited";
+}
+
+function fullName(item) {
+  return [item.family_name, item.given_names].filter(Boolean).join(", ") || "–";
+}
+
+function formatReference(reference) {
+  if (!reference) return "";
+  return reference.length === 8 ? `${reference.slice(0, 4)}-${reference.slice(4)}` : reference;
+}
+
+function fold(text) {
+  return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[-\s]/g, "").toLowerCase();
+}
+
+function matches(item, query) {
+  if (!query) return true;
+  const q = fold(query);
+  return [item.reference, item.family_name, item.given_names, item.date_of_birth, day(item.date_of_birth), fullName(item)]
+    .some((value) => value && fold(value).includes(q));
+}
+
+function countsOf(items) {
+  const counts = { arrived: 0, served: 0, rejected: 0, no_show: 0, open: 0 };
+  for (const item of items) {
+    const state = stateOf(item);
+    if (state in counts) counts[state] += 1;
+    else if (state === "invited") counts.open += 1;
+  }
+  return counts;
+}
+
+function countList(counts) {
+  return h("ul", { class: "counts" }, ["open", "arrived", "served", "rejected", "no_show"].map((name) =>
+    h("li", {}, badge(BADGE[name] || "info", t(`today.count.${name}`, { n: counts[name] || 0 })))));
+}
+
+export async function todayPage(main, state) {
+  const dateField = field(t("common.date"), { type: "date", value: officeToday(), name: "date" });
+  const search = field(t("common.search"), { type: "search", autocomplete: "off", name: "search" });
+  const status = h("div", { "aria-live": "polite" });
+  const list = h("div", {});
+  main.append(
+    heading(t("today.heading")),
+    h("div", { class: "toolbar" }, dateField.wrapper, search.wrapper,
+      button(t("common.refresh"), () => load(), "secondary"),
+      button(t("common.print"), () => window.print(), "tertiary")),
+    status, list);
+
+  let answer = null;
+
+  async function load() {
+    try {
+      answer = await state.api.get(`/staff/appointments?date=${encodeURIComponent(dateField.input.value)}`);
+      draw();
+    } catch (error) {
+      status.replaceChildren(alert("danger", error.message));
+    }
+  }
+
+  function draw() {
+    const items = answer.items || [];
+    const shown = items.filter((item) => matches(item, search.input.value.trim()));
+    const groups = new Map();
+    for (const item of shown) {
+      const key = `${item.window_start}|${item.window_end}`;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(item);
+    }
+    const parts = [countList(countsOf(items))];
+    if (!items.length) parts.push(h("p", { class: "kern-body" }, t("today.empty")));
+    for (const [key, members] of [...groups.entries()].sort()) {
+      const [start, end] = key.split("|");
+      const title = t("today.window", { start: time(start), end: time(end) });
+      parts.push(h("section", { class: "window-group", "aria-label": title },
+        h("h2", { class: "kern-heading-small" }, title),
+        countList(countsOf(members)),
+        table(title, [t("today.col.ref"), t("today.col.name"), t("today.col.dob"), t("today.col.state"), t("today.col.actions")],
+          members.sort((a, b) => a.seq - b.seq).map((item) => itemRow(item)))));
+    }
+    list.replaceChildren(...parts);
+  }
+
+  function itemRow(item) {
+    const name = fullName(item);
+    const current = stateOf(item);
+    const actions = h("div", { class: "kern-btn-wrapper no-print" });
+    const canDecide = current === "invited" || current === "arrived";
+    if (canDecide) {
+      actions.append(
+        button(t("today.correct"), () => decide(item, "data_correct"), "primary", { "data-action": "correct" }),
+        button(t("today.incorrect"), () => decide(item, "data_incorrect"), "secondary", { "data-action": "incorrect" }));
+    }
+    if (canDecide && item.window_over) {
+      actions.append(button(t("today.no_show"), () => noShow(item), "secondary", { "data-action": "no-show" }));
+    }
+    if (item.can_undo) {
+      actions.append(button(t("today.undo"), () => undo(item), "tertiary", { "data-action": "undo" }));
+    }
+    actions.append(button(t("common.open_record"), () => state.openRecord(item.registration_id), "tertiary"));
+    const tr = row([
+      formatReference(item.reference),
+      name,
+      day(item.date_of_birth),
+      badge(BADGE[current] || "info", t(`state.${current}`)),
+      actions,
+    ]);
+    tr.dataset.registration = item.registration_id;
+    return tr;
+  }
+
+  async function act(item, question, withReason, call) {
+    const answerOfDialog = await confirmDialog(question, { withReason });
+    if (!answerOfDialog) return;
+    try {
+      const result = await call(answerOfDialog.reason);
+      const message = t("today.done", { name: fullName(item), state: t(`state.${result.status}`) });
+      status.replaceChildren(alert("success", message));
+      announce(message);
+      await load();
+    } catch (error) {
+      status.replaceChildren(alert("danger", error.message));
+    }
+  }
+
+  function decide(item, outcome) {
+    const key = outcome === "data_correct" ? "today.confirm.correct" : "today.confirm.incorrect";
+    return act(item, t(key, { name: fullName(item) }), outcome === "data_incorrect", (reason) =>
+      state.api.change("POST", `/staff/registrations/${item.registration_id}/check-in`,
+        reason ? { outcome, reason } : { outcome }));
+  }
+
+  function undo(item) {
+    return act(item, t("today.confirm.undo", { name: fullName(item) }), true, (reason) =>
+      state.api.change("POST", `/staff/registrations/${item.registration_id}/undo`, { reason }));
+  }
+
+  function noShow(item) {
+    return act(item, t("today.confirm.no_show", { name: fullName(item) }), false, () =>
+      state.api.change("POST", `/staff/registrations/${item.registration_id}/no-show`));
+  }
+
+  dateField.input.addEventListener("change", load);
+  search.input.addEventListener("input", () => { if (answer) draw(); });
+  const timer = window.setInterval(load, REFRESH_MS);
+  state.cleanup.push(() => window.clearInterval(timer));
+  status.replaceChildren(h("p", { class: "kern-body" }, t("common.loading")));
+  await load();
+  status.replaceChildren();
+}
