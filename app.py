@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Chalice
 
 from chalicelib.api.applicant import applicant_routes
+from chalicelib.api.desk import desk_routes
 from chalicelib.api.middleware import answer_every_error_as_problem
 from chalicelib.api.office import office_routes
 from chalicelib.api.openapi import openapi_routes
@@ -23,6 +24,7 @@ app.register_blueprint(applicant_routes)
 app.register_blueprint(openapi_routes)
 app.register_blueprint(office_routes)
 app.register_blueprint(staff_routes)
+app.register_blueprint(desk_routes)
 app.register_blueprint(scheduled_jobs)
 app.register_blueprint(mail_event_handlers)
 app.register_blueprint(reading_handlers)

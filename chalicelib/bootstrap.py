@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3 import S3DocumentStore
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.services.allocation import AllocationService
+    from chalicelib.services.links import Links
     from chalicelib.services.ports import Clock, DocumentReader, ReadRequests
     from chalicelib.services.proof_of_work import ProofOfWork
     from chalicelib.services.registration import ApplicantService
@@ -104,6 +105,7 @@ class Container:
             web_base_url=s.web_base_url,
             retention_days=s.retention_days,
             verification=self.verification,
+            links=self.links,
         )
 
     @cached_property
@@ -123,7 +125,14 @@ class Container:
             identity_secret=s.identity_key,
             retention_days=s.retention_days,
             hold_days=s.identity_hold_days,
+            links=self.links,
         )
+
+    @cached_property
+    def links(self) -> Links:
+        from chalicelib.services.links import Links
+
+        return Links(self.settings.web_base_url, self.settings.link_key)
 
     @cached_property
     def read_requests(self) -> ReadRequests:
@@ -170,10 +179,13 @@ class Container:
             office_id=s.office_id,
             default_slots=s.default_slots,
             arrivals=ArrivalPlan(
-                opening=s.opening_times,
+                service_hours=s.service_hours,
                 window_minutes=s.arrival_window_minutes,
-                per_window=s.arrivals_per_window,
+                minimum_notice=timedelta(minutes=s.minimum_notice_minutes),
             ),
+            top_up_times=s.top_up_times,
+            links=self.links,
+            entrance_key=s.link_key,
             web_base_url=s.web_base_url,
             retention_days=s.retention_days,
             # The container's clock, read at each claim: tests replace it after the build.

@@ -24,9 +24,11 @@ COGNITO_JWKS_URL = "COGNITO_JWKS_URL"
 AWS_REGION = "AWS_REGION"
 AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 DEFAULT_SLOTS = "DEFAULT_SLOTS"
-OPENING_TIMES = "OPENING_TIMES"
+SERVICE_HOURS = "SERVICE_HOURS"
 ARRIVAL_WINDOW_MINUTES = "ARRIVAL_WINDOW_MINUTES"
-ARRIVALS_PER_WINDOW = "ARRIVALS_PER_WINDOW"
+MINIMUM_NOTICE_MINUTES = "MINIMUM_NOTICE_MINUTES"
+TOP_UP_TIMES = "TOP_UP_TIMES"
+LINK_KEY = "LINK_KEY"
 ALTCHA_HMAC_KEY = "ALTCHA_HMAC_KEY"
 ALTCHA_MAX_NUMBER = "ALTCHA_MAX_NUMBER"
 READ_QUEUE_URL = "READ_QUEUE_URL"
@@ -42,14 +44,22 @@ DOCUMENT_READERS = ("textract", "tesseract")
 VERIFICATION_POLICIES = ("required", "preferred")
 DEFAULT_IDENTITY_HOLD_DAYS = 30
 
-# Allocation defaults: appointments per weekday (a date's override is set by staff), the
-# opening time the first arrival window starts at (Thursday's run is at 10:15, so the office
-# opens at 10:30), and windows of 30 minutes for 10 people each. A variable lists only the
-# weekdays it changes, e.g. DEFAULT_SLOTS="thu=25" or OPENING_TIMES="fri=07:30".
+# Allocation defaults: appointments per weekday (a date's override is set by staff); the
+# office's service hours for emergency appointments, over which they are spread in windows of
+# 30 minutes, each window at least 60 minutes after the run that gives it (the 07:45 run's
+# first window is 09:00; Thursday's 10:15 run's is 11:30); and the top-up runs that give
+# released and unused places of the later windows. A variable lists only the weekdays it
+# changes, e.g. DEFAULT_SLOTS="thu=25", SERVICE_HOURS="fri=08:30-12:00",
+# TOP_UP_TIMES="mon=10:00/11:30" (times a quarter hour, 08:00 to 15:45; "mon=" for none).
 DEFAULT_SLOTS_PER_WEEKDAY = "mon=40,tue=40,wed=40,thu=30,fri=40"
-DEFAULT_OPENING_TIMES = "mon=08:00,tue=08:00,wed=08:00,thu=10:30,fri=08:00"
+DEFAULT_SERVICE_HOURS = (
+    "mon=09:00-13:00,tue=09:00-13:00,wed=09:00-13:00,thu=11:30-15:30,fri=09:00-13:00"
+)
+DEFAULT_TOP_UP_TIMES = (
+    "mon=09:30/11:00,tue=09:30/11:00,wed=09:30/11:00,thu=12:00/13:30,fri=09:30/11:00"
+)
 DEFAULT_ARRIVAL_WINDOW_MINUTES = 30
-DEFAULT_ARRIVALS_PER_WINDOW = 10
+DEFAULT_MINIMUM_NOTICE_MINUTES = 60
 # The proof of work asked of every registration (ALTCHA): the solver tries up to half the
 # numbers on average; 100 000 SHA-256 hashes take a phone's browser one to two seconds.
 DEFAULT_ALTCHA_MAX_NUMBER = 100_000
@@ -78,11 +88,17 @@ class Settings:
     default_slots: Mapping[int, int] = field(
         default_factory=lambda: parse_weekday_slots(DEFAULT_SLOTS_PER_WEEKDAY)
     )
-    opening_times: Mapping[int, time] = field(
-        default_factory=lambda: parse_opening_times(DEFAULT_OPENING_TIMES)
+    service_hours: Mapping[int, tuple[time, time]] = field(
+        default_factory=lambda: parse_service_hours(DEFAULT_SERVICE_HOURS)
     )
     arrival_window_minutes: int = DEFAULT_ARRIVAL_WINDOW_MINUTES
-    arrivals_per_window: int = DEFAULT_ARRIVALS_PER_WINDOW
+    minimum_notice_minutes: int = DEFAULT_MINIMUM_NOTICE_MINUTES
+    top_up_times: Mapping[int, tuple[time, ...]] = field(
+        default_factory=lambda: parse_top_up_times(DEFAULT_TOP_UP_TIMES)
+    )
+    # Derives the links of later mails and signs the entrance passes (domain/entrance_code.py);
+    # required (from_env), never empty in a built Settings.
+    link_key: bytes = b""
     # Signs the registration challenges; required (from_env), never empty in a built Settings.
     altcha_hmac_key: bytes = b""
     altcha_max_number: int = DEFAULT_ALTCHA_MAX_NUMBER
@@ -114,6 +130,9 @@ class Settings:
         altcha_hmac_key = required(ALTCHA_HMAC_KEY)
         if len(altcha_hmac_key) < 16:
             raise ConfigurationError(f"{ALTCHA_HMAC_KEY} must be at least 16 characters")
+        link_key = required(LINK_KEY)
+        if len(link_key) < 16:
+            raise ConfigurationError(f"{LINK_KEY} must be at least 16 characters")
         return cls(
             table_name=required(TABLE_NAME),
             documents_bucket=required(DOCUMENTS_BUCKET),
@@ -132,14 +151,21 @@ class Settings:
                 **parse_weekday_slots(DEFAULT_SLOTS_PER_WEEKDAY),
                 **parse_weekday_slots(env.get(DEFAULT_SLOTS, ""), name=DEFAULT_SLOTS),
             },
-            opening_times={
-                **parse_opening_times(DEFAULT_OPENING_TIMES),
-                **parse_opening_times(env.get(OPENING_TIMES, ""), name=OPENING_TIMES),
+            service_hours={
+                **parse_service_hours(DEFAULT_SERVICE_HOURS),
+                **parse_service_hours(env.get(SERVICE_HOURS, "")),
             },
             arrival_window_minutes=_positive(
                 env, ARRIVAL_WINDOW_MINUTES, DEFAULT_ARRIVAL_WINDOW_MINUTES
             ),
-            arrivals_per_window=_positive(env, ARRIVALS_PER_WINDOW, DEFAULT_ARRIVALS_PER_WINDOW),
+            minimum_notice_minutes=_positive(
+                env, MINIMUM_NOTICE_MINUTES, DEFAULT_MINIMUM_NOTICE_MINUTES
+            ),
+            top_up_times={
+                **parse_top_up_times(DEFAULT_TOP_UP_TIMES),
+                **parse_top_up_times(env.get(TOP_UP_TIMES, "")),
+            },
+            link_key=link_key.encode("utf-8"),
             altcha_hmac_key=altcha_hmac_key.encode("utf-8"),
             altcha_max_number=_positive(env, ALTCHA_MAX_NUMBER, DEFAULT_ALTCHA_MAX_NUMBER),
             read_queue_url=env.get(READ_QUEUE_URL) or None,
@@ -167,26 +193,51 @@ def parse_weekday_slots(spec: str, name: str = DEFAULT_SLOTS) -> dict[int, int]:
     return slots
 
 
-def parse_opening_times(spec: str, name: str = OPENING_TIMES) -> dict[int, time]:
-    """'mon=08:00,thu=10:30' -> {0: time(8, 0), 3: time(10, 30)}."""
-    times: dict[int, time] = {}
+def parse_service_hours(spec: str, name: str = SERVICE_HOURS) -> dict[int, tuple[time, time]]:
+    """'mon=09:00-13:00,thu=11:30-15:30' -> {0: (09:00, 13:00), 3: (11:30, 15:30)}."""
+    hours: dict[int, tuple[time, time]] = {}
     for day, value in _weekday_pairs(spec, name):
-        try:
-            hours, minutes = value.split(":")
-            times[WEEKDAYS.index(day)] = time(int(hours), int(minutes))
-        except ValueError as exc:
-            raise ConfigurationError(f"{name}: the time for {day} must be HH:MM") from exc
+        opening, _, closing = value.partition("-")
+        start, end = _clock(opening, name, day), _clock(closing, name, day)
+        if end <= start:
+            raise ConfigurationError(f"{name}: the hours of {day} must end after they start")
+        hours[WEEKDAYS.index(day)] = (start, end)
+    return hours
+
+
+def parse_top_up_times(spec: str, name: str = TOP_UP_TIMES) -> dict[int, tuple[time, ...]]:
+    """'mon=09:30/11:00,thu=' -> {0: (09:30, 11:00), 3: ()}: quarter hours, 08:00 to 15:45
+    (domain/schedule.py, TOP_UP_EARLIEST and TOP_UP_LATEST: what the rule fires at)."""
+    from chalicelib.domain.schedule import TOP_UP_EARLIEST, TOP_UP_LATEST  # noqa: PLC0415
+
+    times: dict[int, tuple[time, ...]] = {}
+    for day, value in _weekday_pairs(spec, name, allow_empty=True):
+        found = tuple(sorted(_clock(t, name, day) for t in value.split("/") if t.strip()))
+        for at in found:
+            if at.minute % 15 or not TOP_UP_EARLIEST <= at <= TOP_UP_LATEST:
+                raise ConfigurationError(
+                    f"{name}: {at:%H:%M} on {day} is not a quarter hour from 08:00 to 15:45"
+                )
+        times[WEEKDAYS.index(day)] = found
     return times
 
 
-def _weekday_pairs(spec: str, name: str) -> list[tuple[str, str]]:
+def _clock(value: str, name: str, day: str) -> time:
+    try:
+        hours, minutes = value.strip().split(":")
+        return time(int(hours), int(minutes))
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: the times of {day} must be HH:MM") from exc
+
+
+def _weekday_pairs(spec: str, name: str, *, allow_empty: bool = False) -> list[tuple[str, str]]:
     pairs = []
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
         day, _, value = part.partition("=")
         day = day.strip().lower()
-        if day not in WEEKDAYS or not value.strip():
+        if day not in WEEKDAYS or (not value.strip() and not allow_empty):
             raise ConfigurationError(f"{name}: expected entries like mon=..., got {part!r}")
         pairs.append((day, value.strip()))
     return pairs

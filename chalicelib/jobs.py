@@ -27,6 +27,9 @@ scheduled_jobs = Blueprint(__name__)
 # decides is the code the tests run over a whole year of events.
 ALLOCATION_MON_TUE_WED_FRI = Cron(45, "5,6", "?", "*", "MON,TUE,WED,FRI", "*")
 ALLOCATION_THU = Cron(15, "8,9", "?", "*", "THU", "*")
+# The top-up runs: every quarter hour from 06:00 to 14:45 UTC on weekdays (08:00 to 15:45 local
+# in winter and summer alike), acting only at a configured local time (TOP_UP_TIMES, config.py).
+TOP_UP = Cron("0,15,30,45", "6-14", "?", "*", "MON-FRI", "*")
 # 20:30 UTC is 21:30 or 22:30 in Stuttgart: after closing, and always the same local date.
 END_OF_DAY = Cron(30, 20, "*", "*", "?", "*")
 # 02:30 UTC, every night: after the evening's end-of-day job has set the day's final statuses.
@@ -45,6 +48,18 @@ def allocate_morning(event: CloudWatchEvent) -> dict[str, Any]:
 @publishes_metrics
 def allocate_thursday(event: CloudWatchEvent) -> dict[str, Any]:
     return _allocate(event)
+
+
+@scheduled_jobs.schedule(TOP_UP, name="top_up", description="Top-up runs (released places)")
+@publishes_metrics
+def top_up(event: CloudWatchEvent) -> dict[str, Any]:
+    bind_correlation_id(event.event_id)
+    services = container()
+    started = monotonic()
+    summary = services.allocation.top_up_on_schedule(scheduled_time(event), services.clock())
+    if summary.verdict is RunVerdict.RUN:
+        record_allocation_duration(timedelta(seconds=monotonic() - started))
+    return summary.as_dict()
 
 
 @scheduled_jobs.schedule(END_OF_DAY, name="end_of_day", description="No-shows of the day")

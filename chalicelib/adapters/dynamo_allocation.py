@@ -16,7 +16,7 @@ so the counter is exactly the number of invitations and each has its own seq.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -46,14 +46,20 @@ from chalicelib.domain.allocation import (
     RunEntry,
 )
 from chalicelib.domain.registration import Appointment, Registration, Status
-from chalicelib.services.ports import InviteOutcome, SentMark
+from chalicelib.services.ports import DeskMove, InviteOutcome, SentMark
 
 DAY_SK = "DAY"
 INVITATION_PREFIX = "INV#"
 RUN_PREFIX = "RUN#"
+# The places held in one arrival window, on the day's item: taken_<HHMM> (N).
+TAKEN_PREFIX = "taken_"
 
-_OPEN_INVITATION = "attribute_exists(PK) AND attribute_not_exists(#outcome)"
-_MAIL_PREFIX = {MailKind.INVITATION: "mail", MailKind.NO_SHOW: "no_show_mail"}
+_OPEN_INVITATION = "attribute_exists(PK) AND attribute_not_exists(#final)"
+_MAIL_PREFIX = {
+    MailKind.INVITATION: "mail",
+    MailKind.NO_SHOW: "no_show_mail",
+    MailKind.REJECTION: "rejection_mail",
+}
 
 
 def day_pk(office_id: str, day: date) -> str:
@@ -84,7 +90,14 @@ class DynamoAllocationRepository:
         )
         item = deserialize(answer.get("Item", {}))
         slots = item.get("slots")
-        return DayCounter(day, int(item.get("given", 0)), None if slots is None else int(slots))
+        taken = {
+            name.removeprefix(TAKEN_PREFIX): int(value)
+            for name, value in item.items()
+            if name.startswith(TAKEN_PREFIX)
+        }
+        return DayCounter(
+            day, int(item.get("given", 0)), None if slots is None else int(slots), taken
+        )
 
     def set_capacity(self, office_id: str, day: date, slots: int) -> None:
         self._call(
@@ -142,7 +155,7 @@ class DynamoAllocationRepository:
         invitation: Invitation,
         counter: DayCounter,
         *,
-        capacity: int,
+        window_capacity: int,
         appointment: Appointment,
         invited_at: str,
         lease_until: int,
@@ -150,22 +163,28 @@ class DynamoAllocationRepository:
         sent_mark: SentMark | None = None,
         from_status: Status = Status.WAITING,
     ) -> InviteOutcome:
-        if invitation.seq != counter.given + 1 or counter.given >= capacity:
-            raise ValueError("an invitation takes the next seq of a day that has room")
-        day_names = _names("given", "slots", "office_id", "day", "type")
+        held = counter.taken.get(invitation.window_key, 0)
+        if invitation.seq != counter.given + 1 or held >= window_capacity:
+            raise ValueError("an invitation takes the next seq and a window that has room")
+        taken = f"{TAKEN_PREFIX}{invitation.window_key}"
+        day_names = _names("given", "slots", "office_id", "day", "type", taken)
         day_values: dict[str, Any] = {
             "next": invitation.seq,
             "office": invitation.office_id,
             "day": invitation.day.isoformat(),
             "type": "day",
+            "one": 1,
+            "window_capacity": window_capacity,
         }
-        # The rule as the condition: the counter is what this run read, and below capacity;
-        # the capacity is what it was read from (an override that changed meanwhile fails it).
+        # The rule as the condition: the counter is what this run read, the window below its
+        # capacity (a release meanwhile only lowers it); the capacity is what it was read from
+        # (an override that changed meanwhile fails it).
         if counter.given == 0:
             condition = "attribute_not_exists(#given)"
         else:
-            condition = "#given = :given AND #given < :capacity"
-            day_values.update(given=counter.given, capacity=capacity)
+            condition = "#given = :given"
+            day_values["given"] = counter.given
+        condition += f" AND (attribute_not_exists(#{taken}) OR #{taken} < :window_capacity)"
         if counter.slots_override is None:
             condition += " AND attribute_not_exists(#slots)"
         else:
@@ -178,7 +197,8 @@ class DynamoAllocationRepository:
                     {"PK": day_pk(invitation.office_id, invitation.day), "SK": DAY_SK}
                 ),
                 "UpdateExpression": (
-                    "SET #given = :next, #office_id = :office, #day = :day, #type = :type"
+                    "SET #given = :next, #office_id = :office, #day = :day, #type = :type "
+                    f"ADD #{taken} :one"
                 ),
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": day_names,
@@ -192,10 +212,12 @@ class DynamoAllocationRepository:
                 "UpdateExpression": (
                     "SET #status = :invited, appointment_date = :date, window_start = :start, "
                     "window_end = :end, appointment_address = :address, invited_at = :at, "
-                    "appointment_seq = :seq, invitation_run_id = :run REMOVE GSI1PK, GSI1SK"
+                    "appointment_seq = :seq, invitation_run_id = :run, "
+                    "#reference = if_not_exists(#reference, :reference) "
+                    "REMOVE GSI1PK, GSI1SK, arrived_at"
                 ),
                 "ConditionExpression": "#status = :from_status",
-                "ExpressionAttributeNames": _names("status"),
+                "ExpressionAttributeNames": _names("status", "reference"),
                 "ExpressionAttributeValues": values(
                     invited=Status.INVITED.value,
                     from_status=from_status.value,
@@ -206,6 +228,7 @@ class DynamoAllocationRepository:
                     at=invited_at,
                     seq=invitation.seq,
                     run=invitation.run_id,
+                    reference=invitation.reference,
                 ),
             }
         }
@@ -302,7 +325,13 @@ class DynamoAllocationRepository:
             "given_before": run.given_before,
             "given_after": run.given_after,
             "invitations": [
-                {"seq": e.seq, "registration_id": e.registration_id, "queue_key": e.queue_key}
+                {
+                    "seq": e.seq,
+                    "registration_id": e.registration_id,
+                    "queue_key": e.queue_key,
+                    "window_start": e.window_start,
+                    "window_end": e.window_end,
+                }
                 for e in run.invitations
             ],
             "expires_at": erase_after,
@@ -312,110 +341,167 @@ class DynamoAllocationRepository:
     def runs(self, office_id: str, day: date) -> list[AllocationRun]:
         return [run_from_item(item) for item in self._query_day(office_id, day, RUN_PREFIX)]
 
-    # -- the end of the day -----------------------------------------------------------------
+    # -- the desk and the end of the day ---------------------------------------------------
 
-    def mark_no_show(
-        self,
-        invitation: Invitation,
-        registration: Registration,
-        *,
-        no_show_at: str,
-        erase_after: int,
-        claim_id: str,
-        lease_until: int,
-    ) -> bool:
-        return self._end_appointment(
-            invitation,
-            registration,
-            status=Status.NO_SHOW,
-            registration_sets={"no_show_at": no_show_at, "expires_at": erase_after},
-            invitation_sets={
-                "no_show_mail_status": MailStatus.PENDING.value,
-                "no_show_mail_claim": claim_id,
-                "no_show_mail_lease_until": lease_until,
-            },
-            tally="no_shows",
-        )
-
-    def record_check_in(
-        self,
-        invitation: Invitation,
-        registration: Registration,
-        *,
-        status: Status,
-        reason: str | None,
-        checked_in_at: str,
-        checked_in_by: str,
-        erase_after: int,
-    ) -> bool:
-        sets: dict[str, Any] = {
-            "checked_in_at": checked_in_at,
-            "checked_in_by": checked_in_by,
-            "expires_at": erase_after,
-        }
-        if reason:
-            sets["rejection_reason"] = reason
-        return self._end_appointment(
-            invitation,
-            registration,
-            status=status,
-            registration_sets=sets,
-            invitation_sets={},
-            tally=status.value,
-        )
-
-    def _end_appointment(
-        self,
-        invitation: Invitation,
-        registration: Registration,
-        *,
-        status: Status,
-        registration_sets: Mapping[str, Any],
-        invitation_sets: Mapping[str, Any],
-        tally: str,
-    ) -> bool:
-        """One transaction ends an appointment: the registration invited (for that day) ->
-        `status`, the person's active slot released, the invitation closed with `status` as
-        its outcome, and the day's `tally` counted. False when it was no longer open."""
+    def move(self, invitation: Invitation, registration: Registration, move: DeskMove) -> bool:
+        """One transaction of a desk action, its undo or a release (services/ports.py,
+        DeskMove): the registration from `move.source` (holding this day's appointment) to
+        `move.target`, the invitation's outcome from `move.outcome_before` (while the day is
+        not final), and the day's tallies. False when either had moved meanwhile."""
         pk = day_pk(invitation.office_id, invitation.day)
-        items = [
+        registration_sets = {"status": move.target.value, **move.registration_sets}
+        if move.requeue:
+            registration_sets.update(
+                GSI1PK=queue_pk(registration.office_id), GSI1SK=registration.queue_key
+            )
+        registration_update = _update_expression(registration_sets, move.registration_removes)
+        registration_update["ConditionExpression"] = "#c_status = :c_from AND #c_date = :c_date"
+        registration_update["ExpressionAttributeNames"].update(
+            {"#c_status": "status", "#c_date": "appointment_date"}
+        )
+        registration_update["ExpressionAttributeValues"].update(
+            values(c_from=move.source.value, c_date=invitation.day.isoformat())
+        )
+        invitation_sets = {**move.invitation_sets}
+        if move.desk_key:
+            invitation_sets["desk_key"] = move.desk_key
+        invitation_update = _update_expression(invitation_sets, move.invitation_removes)
+        condition = "attribute_exists(PK) AND attribute_not_exists(#c_final)"
+        names = {"#c_final": "final", "#c_outcome": "outcome"}
+        if move.outcome_before is None:
+            condition += " AND attribute_not_exists(#c_outcome)"
+        else:
+            condition += " AND #c_outcome = :c_outcome"
+            invitation_update["ExpressionAttributeValues"].update(
+                values(c_outcome=move.outcome_before)
+            )
+        invitation_update["ConditionExpression"] = condition
+        invitation_update["ExpressionAttributeNames"].update(names)
+        items: list[dict[str, Any]] = [
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": serialize(
                         {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
                     ),
-                    **_set_expression({"status": status.value, **registration_sets}),
-                    "ConditionExpression": "#status = :invited AND appointment_date = :date",
+                    **registration_update,
                 }
             },
-            release_lock(self._table, registration),
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": serialize({"PK": pk, "SK": _invitation_key(invitation)}),
-                    **_set_expression({"outcome": status.value, **invitation_sets}),
-                    "ConditionExpression": _OPEN_INVITATION,
-                }
-            },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": serialize({"PK": pk, "SK": DAY_SK}),
-                    "UpdateExpression": "ADD #tally :one",
-                    "ExpressionAttributeNames": {"#tally": tally},
-                    "ExpressionAttributeValues": values(one=1),
+                    **invitation_update,
                 }
             },
         ]
-        registration_update, invitation_update = items[0]["Update"], items[2]["Update"]
-        registration_update["ExpressionAttributeNames"]["#status"] = "status"
-        registration_update["ExpressionAttributeValues"].update(
-            values(invited=Status.INVITED.value, date=invitation.day.isoformat())
-        )
-        invitation_update["ExpressionAttributeNames"]["#outcome"] = "outcome"
+        counts = {name: delta for name, delta in move.day_counts.items() if delta}
+        if move.window_delta:
+            counts[f"{TAKEN_PREFIX}{invitation.window_key}"] = move.window_delta
+        if counts:
+            names_ = {f"#n{i}": name for i, name in enumerate(counts)}
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize({"PK": pk, "SK": DAY_SK}),
+                        "UpdateExpression": "ADD "
+                        + ", ".join(f"#n{i} :n{i}" for i in range(len(counts))),
+                        "ExpressionAttributeNames": names_,
+                        "ExpressionAttributeValues": values(
+                            **{f"n{i}": delta for i, delta in enumerate(counts.values())}
+                        ),
+                    }
+                }
+            )
         try:
-            self._call("transact_write_items", TransactItems=items)
+            self._call("transact_write_items", TransactItems=[_clean(i) for i in items])
+        except TransactionCancelled as cancelled:
+            if not any(cancelled.failed_conditions):
+                raise
+            return False
+        return True
+
+    def finalise(
+        self,
+        invitation: Invitation,
+        registration: Registration,
+        *,
+        final_status: Status,
+        outcome: str,
+        erase_after: int,
+        mail: MailKind | None,
+        claim_id: str,
+        lease_until: int,
+        at: str,
+    ) -> bool:
+        """The end of the day for one invitation, in one transaction: the registration (still
+        holding this day's appointment) -> `final_status` with its erasure date, the person's
+        active slot released (already gone for a registration closed before the end of the
+        day became this step), the invitation final with `outcome` and its closing mail
+        pending under `claim_id`, and a no-show counted when it becomes one only now. False
+        when it was final already or had moved."""
+        pk = day_pk(invitation.office_id, invitation.day)
+        sets: dict[str, Any] = {"status": final_status.value, "expires_at": erase_after}
+        if final_status is Status.NO_SHOW and registration.status is not Status.NO_SHOW:
+            sets["no_show_at"] = at
+        registration_update = _update_expression(sets, ())
+        registration_update["ConditionExpression"] = "#c_status = :c_from AND #c_date = :c_date"
+        registration_update["ExpressionAttributeNames"].update(
+            {"#c_status": "status", "#c_date": "appointment_date"}
+        )
+        registration_update["ExpressionAttributeValues"].update(
+            values(c_from=registration.status.value, c_date=invitation.day.isoformat())
+        )
+        invitation_sets: dict[str, Any] = {"final": True, "outcome": outcome}
+        if mail is not None:
+            p = _MAIL_PREFIX[mail]
+            invitation_sets.update(
+                {
+                    f"{p}_status": MailStatus.PENDING.value,
+                    f"{p}_claim": claim_id,
+                    f"{p}_lease_until": lease_until,
+                }
+            )
+        invitation_update = _update_expression(invitation_sets, ())
+        invitation_update["ConditionExpression"] = (
+            "attribute_exists(PK) AND attribute_not_exists(#c_final)"
+        )
+        invitation_update["ExpressionAttributeNames"]["#c_final"] = "final"
+        lock = release_lock(self._table, registration)
+        lock["Delete"]["ConditionExpression"] = "attribute_not_exists(PK) OR registration_id = :rid"
+        items: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": serialize(
+                        {"PK": registration_pk(registration.registration_id), "SK": REG_SK}
+                    ),
+                    **registration_update,
+                }
+            },
+            lock,
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": serialize({"PK": pk, "SK": _invitation_key(invitation)}),
+                    **invitation_update,
+                }
+            },
+        ]
+        if invitation.outcome is None and final_status is Status.NO_SHOW:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": serialize({"PK": pk, "SK": DAY_SK}),
+                        "UpdateExpression": "ADD no_shows :one",
+                        "ExpressionAttributeValues": values(one=1),
+                    }
+                }
+            )
+        try:
+            self._call("transact_write_items", TransactItems=[_clean(i) for i in items])
         except TransactionCancelled as cancelled:
             if not any(cancelled.failed_conditions):
                 raise
@@ -425,10 +511,10 @@ class DynamoAllocationRepository:
     def close_invitation(self, invitation: Invitation, outcome: str) -> None:
         self._conditional_update(
             invitation,
-            UpdateExpression="SET #outcome = :outcome",
+            UpdateExpression="SET #outcome = :outcome, #final = :final",
             ConditionExpression=_OPEN_INVITATION,
-            ExpressionAttributeNames=_names("outcome"),
-            ExpressionAttributeValues=values(outcome=outcome),
+            ExpressionAttributeNames=_names("outcome", "final"),
+            ExpressionAttributeValues=values(outcome=outcome, final=True),
         )
 
     # -- helpers ----------------------------------------------------------------------------
@@ -465,16 +551,32 @@ class DynamoAllocationRepository:
 # -- item mapping -----------------------------------------------------------------------------
 
 
-def _set_expression(assignments: Mapping[str, Any]) -> dict[str, Any]:
-    """`SET #a0 = :a0, ...` with its names and values, for any attribute names."""
-    names = {f"#a{i}": name for i, name in enumerate(assignments)}
-    return {
-        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(names))),
+def _update_expression(assignments: Mapping[str, Any], removals: Sequence[str]) -> dict[str, Any]:
+    """`SET #a0 = :a0, ... REMOVE #r0, ...` with its names and values, for any attribute
+    names (a None value is removed too)."""
+    sets = {name: value for name, value in assignments.items() if value is not None}
+    removed = [*removals, *(name for name, value in assignments.items() if value is None)]
+    names = {f"#a{i}": name for i, name in enumerate(sets)}
+    names.update({f"#r{i}": name for i, name in enumerate(removed)})
+    expression = ""
+    if sets:
+        expression = "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(sets)))
+    if removed:
+        expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
+    update: dict[str, Any] = {
+        "UpdateExpression": expression.strip(),
         "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values(
-            **{f"a{i}": v for i, v in enumerate(assignments.values())}
-        ),
+        "ExpressionAttributeValues": values(**{f"a{i}": v for i, v in enumerate(sets.values())}),
     }
+    return update
+
+
+def _clean(item: dict[str, Any]) -> dict[str, Any]:
+    """A transaction item without an empty ExpressionAttributeValues (DynamoDB refuses one)."""
+    for operation in item.values():
+        if not operation.get("ExpressionAttributeValues", True):
+            del operation["ExpressionAttributeValues"]
+    return item
 
 
 def _invitation_key(invitation: Invitation) -> str:
@@ -527,6 +629,7 @@ def invitation_item(i: Invitation) -> dict[str, Any]:
         "mail_attempts": i.mail_attempts,
         "outcome": i.outcome,
         "no_show_mail_status": i.no_show_mail_status.value if i.no_show_mail_status else None,
+        "reference": i.reference,
     }
 
 
@@ -545,6 +648,17 @@ def invitation_from_item(item: Mapping[str, Any]) -> Invitation:
         mail_attempts=int(item.get("mail_attempts", 0)),
         outcome=item.get("outcome"),
         no_show_mail_status=MailStatus(no_show_mail) if no_show_mail else None,
+        reference=item.get("reference"),
+        arrived_at=item.get("arrived_at"),
+        decided_at=item.get("decided_at"),
+        # An outcome without `decided_at` was set before desk actions could be undone (by the
+        # check-in or the end of the day, which released the person's slot): final.
+        final=bool(item.get("final"))
+        or (item.get("outcome") is not None and "decided_at" not in item),
+        rejection_mail_status=(
+            MailStatus(item["rejection_mail_status"]) if item.get("rejection_mail_status") else None
+        ),
+        desk_key=item.get("desk_key"),
     )
 
 
@@ -560,7 +674,13 @@ def run_from_item(item: Mapping[str, Any]) -> AllocationRun:
         given_before=int(item["given_before"]),
         given_after=int(item["given_after"]),
         invitations=[
-            RunEntry(int(e["seq"]), e["registration_id"], e["queue_key"])
+            RunEntry(
+                int(e["seq"]),
+                e["registration_id"],
+                e["queue_key"],
+                e.get("window_start"),
+                e.get("window_end"),
+            )
             for e in item.get("invitations", [])
         ],
     )

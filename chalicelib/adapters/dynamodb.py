@@ -518,6 +518,7 @@ def registration_item(r: Registration) -> dict[str, Any]:
         "email_confirmed_at": r.email_confirmed_at,
         "queued_at": r.queued_at,
         "document_count": r.document_count,
+        "reference": r.reference,
     }
 
 
@@ -560,6 +561,9 @@ def registration_from_item(item: Mapping[str, Any]) -> Registration:
         review_reasons=tuple(item.get("review_reasons") or ()),
         review_since=item.get("review_since"),
         verified_by=item.get("verified_by"),
+        reference=item.get("reference"),
+        arrived_at=item.get("arrived_at"),
+        released_on=date.fromisoformat(item["released_on"]) if item.get("released_on") else None,
     )
 
 

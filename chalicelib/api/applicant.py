@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import bearer_token, empty_response, json_response, parse_body, route
@@ -19,10 +21,12 @@ from chalicelib.api.schemas import (
     UploadGranted,
 )
 from chalicelib.bootstrap import container
+from chalicelib.domain.calendar import office_today
 from chalicelib.domain.documents import Document
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.registration import Appointment, Registration
+from chalicelib.domain.registration import Appointment, Registration, Status
 from chalicelib.domain.verification import check_document
+from chalicelib.mail import map_link
 from chalicelib.services.registration import NewDocument, NewRegistration, RegistrationStatus
 
 applicant_routes = Blueprint(__name__)
@@ -114,6 +118,18 @@ def correct(registration_id: str) -> Response:
     )
 
 
+@route(applicant_routes, "/registrations/{registration_id}/release", methods=["POST"])
+def release(registration_id: str) -> Response:
+    """ "I can't come today": today's place goes to someone else; the person keeps theirs in
+    the queue and is not invited again today (issue 13)."""
+    token = _token()
+    c = container()
+    now = c.clock()
+    registration = c.applicants.authorize(registration_id, token)
+    c.allocation.release(registration, now)
+    return json_response(registration_view(c.applicants.status(registration_id, token, now)))
+
+
 @route(applicant_routes, "/registrations/{registration_id}", methods=["DELETE"])
 def withdraw(registration_id: str) -> Response:
     c = container()
@@ -123,6 +139,19 @@ def withdraw(registration_id: str) -> Response:
 
 def registration_view(status: RegistrationStatus) -> RegistrationView:
     r = status.registration
+    appointment = appointment_view(r.appointment)
+    can_release = False
+    if appointment is not None and r.status in (Status.INVITED, Status.ARRIVED):
+        c = container()
+        now = c.clock()
+        can_release = (
+            r.status is Status.INVITED
+            and appointment.date == office_today(now)
+            and now < datetime.fromisoformat(appointment.window_end)
+        )
+        appointment = appointment.model_copy(
+            update={"entrance_pass": c.allocation.entrance_pass_of(r, now)}
+        )
     return RegistrationView(
         registration_id=r.registration_id,
         status=r.status,
@@ -134,7 +163,10 @@ def registration_view(status: RegistrationStatus) -> RegistrationView:
         documents=[document_view(r, d) for d in r.documents],
         missing_documents=r.missing_documents,
         queue_position=status.queue_position,
-        appointment=appointment_view(r.appointment),
+        appointment=appointment,
+        reference=r.reference,
+        can_release=can_release,
+        released_on=r.released_on,
     )
 
 
@@ -163,4 +195,5 @@ def appointment_view(appointment: Appointment | None) -> AppointmentView | None:
         window_start=appointment.window_start,
         window_end=appointment.window_end,
         address=appointment.address,
+        map_link=map_link(appointment.address),
     )

@@ -63,7 +63,7 @@ def answers_problems(view: Callable[P, Response]) -> Callable[P, Response]:
     return wrapper
 
 
-_PREFLIGHT_PATHS: set[tuple[int, str]] = set()
+_PREFLIGHT_PATHS: set[str] = set()
 
 
 def route(blueprint: Any, path: str, **options: Any) -> Callable[[Callable[P, Response]], Any]:
@@ -71,8 +71,9 @@ def route(blueprint: Any, path: str, **options: Any) -> Callable[[Callable[P, Re
     preflight answer for the path (the allowed origins are settings, read per request)."""
 
     def register(view: Callable[P, Response]) -> Any:
-        if (id(blueprint), path) not in _PREFLIGHT_PATHS:
-            _PREFLIGHT_PATHS.add((id(blueprint), path))
+        # One preflight per path of the app, whichever blueprint serves its methods.
+        if path not in _PREFLIGHT_PATHS:
+            _PREFLIGHT_PATHS.add(path)
             blueprint.route(
                 path,
                 methods=["OPTIONS"],

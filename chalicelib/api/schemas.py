@@ -30,7 +30,7 @@ from chalicelib.domain.verification import Field as DataField
 Language = Literal["de", "en", "tr", "ar", "uk"]
 
 
-# Zero-width (non-)joiners are part of correct spelling in Persian, Urdu and Indic names.
+# Zero-width (non-)joiners: correct spelling in Persian, Urdu and Indic script (file names).
 _JOINERS = frozenset({"\u200c", "\u200d"})
 
 
@@ -55,6 +55,9 @@ def _document_name(value: str) -> str:
     """A name as on the residence title or passport: Latin letters (diacritics welcome),
     marks, spaces, hyphens and apostrophes; nothing that could carry a message (digits,
     addresses, @, markup). "" only where the caller allows it (one-name people)."""
+    # Zero-width (non-)joiners shape Persian or Indic script; in Latin letters they are
+    # invisible and mean nothing: dropped rather than refused with a message no one can see.
+    value = "".join(ch for ch in value if ch not in _JOINERS)
     value = unicodedata.normalize("NFC", " ".join(value.split()))
     if _has_hidden_characters(value):
         raise _name_error("name_hidden", "must not contain control or invisible format characters")
@@ -302,6 +305,15 @@ class RegistrationView(ResponseModel):
     missing_documents: list[str]
     queue_position: int | None
     appointment: AppointmentView | None
+    reference: str | None = Field(
+        default=None, description="8 characters (Crockford Base32) said or shown at the entrance."
+    )
+    can_release: bool = Field(
+        default=False, description="Invited for today, not arrived, window not over."
+    )
+    released_on: date | None = Field(
+        default=None, description="The day the person said they cannot come (not invited again)."
+    )
 
 
 class CorrectionRequest(RequestModel):

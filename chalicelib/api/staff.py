@@ -13,15 +13,11 @@ from chalicelib.api.schemas import MismatchView
 from chalicelib.api.staff_auth import staff_route
 from chalicelib.api.staff_schemas import (
     AllocationRequest,
-    AppointmentItem,
-    AppointmentList,
     AuditItem,
     AuditList,
     CapacityDay,
     CapacityList,
     CapacityRequest,
-    CheckInRequest,
-    CheckInResult,
     DayStats,
     HistoryItem,
     LiftHoldRequest,
@@ -34,6 +30,7 @@ from chalicelib.api.staff_schemas import (
     ReviewResult,
     StaffDocument,
     StaffRecord,
+    WindowPlan,
     ZoneView,
     mask_document_number,
 )
@@ -45,7 +42,7 @@ from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.staff import StaffGroup, StaffIdentity
 from chalicelib.domain.verification import check_document
-from chalicelib.services.verification import DATA_INCORRECT, ReviewOutcome
+from chalicelib.services.verification import ReviewOutcome
 
 staff_routes = Blueprint(__name__)
 
@@ -189,60 +186,6 @@ def stats(staff: StaffIdentity) -> Response:
     )
 
 
-@staff_route(staff_routes, "/staff/appointments", methods=["GET"])
-def appointments(staff: StaffIdentity) -> Response:
-    c = container()
-    day = query_date() or office_today(c.clock())
-    items = []
-    for invitation, r in c.allocation.day_list(day):
-        items.append(
-            AppointmentItem(
-                registration_id=invitation.registration_id,
-                seq=invitation.seq,
-                window_start=invitation.window_start,
-                window_end=invitation.window_end,
-                family_name=r.family_name if r else None,
-                given_names=r.given_names if r else None,
-                title_type=r.title_type if r else None,
-                title_number=mask_document_number(r.title_number) if r else None,
-                status=r.status if r else None,
-                check_in=invitation.outcome or "open",
-                mail_status=invitation.mail_status.value,
-                mail_undeliverable=bool(r and r.mail_undeliverable_reason),
-            )
-        )
-    c.staff.audit(staff, "day_list_read", c.clock(), detail=day.isoformat())
-    return json_response(AppointmentList(date=day, items=items))
-
-
-@staff_route(staff_routes, "/staff/registrations/{registration_id}/check-in", methods=["POST"])
-def check_in(staff: StaffIdentity, registration_id: str) -> Response:
-    body = parse_body(staff_routes.current_request, CheckInRequest)
-    c = container()
-    now = c.clock()
-    registration = c.allocation.check_in(
-        registration_id,
-        data_correct=body.outcome == "data_correct",
-        reason=body.reason,
-        staff=staff.username,
-        now=now,
-    )
-    c.staff.audit(staff, "check_in", now, registration_id=registration_id, detail=body.outcome)
-    if body.outcome == DATA_INCORRECT:
-        # False data has a consequence: the person's next registration goes to review.
-        c.verification.hold_identity(registration, now)
-    return json_response(CheckInResult(registration_id=registration_id, status=registration.status))
-
-
-@staff_route(staff_routes, "/staff/registrations/{registration_id}/no-show", methods=["POST"])
-def no_show(staff: StaffIdentity, registration_id: str) -> Response:
-    c = container()
-    now = c.clock()
-    registration = c.allocation.no_show_now(registration_id, now)
-    c.staff.audit(staff, "no_show", now, registration_id=registration_id)
-    return json_response(CheckInResult(registration_id=registration_id, status=registration.status))
-
-
 MAX_CAPACITY_DAYS = 62
 
 
@@ -299,8 +242,24 @@ def allocate_now(staff: StaffIdentity) -> Response:
 
 
 def _capacity_day(day: DayCapacity) -> CapacityDay:
+    allocation = container().allocation
+    runs = allocation.scheduled_runs(day.day)
     return CapacityDay(
-        date=day.day, slots=day.slots, given=day.given, left=day.left, closed=day.closed
+        date=day.day,
+        slots=day.slots,
+        given=day.given,
+        left=day.left,
+        closed=day.closed,
+        scheduled_run=runs[0] if runs else None,
+        notice=allocation.no_run_notice(day.day, day.slots),
+        windows=[
+            WindowPlan(
+                start=w.start.isoformat(timespec="minutes"),
+                end=w.end.isoformat(timespec="minutes"),
+                capacity=w.capacity,
+            )
+            for w in allocation.windows(day.day)
+        ],
     )
 
 

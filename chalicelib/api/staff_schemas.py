@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -132,15 +132,110 @@ class AppointmentItem(ResponseModel):
     title_type: TitleType | None
     title_number: str | None = Field(description="Masked: only the last three characters.")
     status: Status | None
-    check_in: str | None = Field(description="served, rejected, no_show, withdrawn, or open")
+    check_in: str | None = Field(
+        description="served, rejected, no_show, released, withdrawn, or open"
+    )
     mail_status: str
     mail_undeliverable: bool
+    reference: str | None = None
+    date_of_birth: BirthDateValue | None = None
+    state: str = Field(description="invited, arrived, served, rejected, no_show or released")
+    arrived_at: str | None = None
+    decided_at: str | None = None
+    final: bool = Field(description="Closed by the end of the day: no undo.")
+    can_undo: bool
+    window_over: bool
+
+
+class WindowCount(ResponseModel):
+    start: str
+    end: str
+    capacity: int
+    given: int = Field(description="Places held: invitations not released.")
+    arrived: int
+    served: int
+    rejected: int
+    no_show: int
+    released: int
+    open: int = Field(description="Invited or arrived, not yet decided.")
 
 
 class AppointmentList(ResponseModel):
     date: date
     items: list[AppointmentItem]
+    windows: list[WindowCount] = Field(default_factory=list)
     next_cursor: None = None
+
+
+class DeskPerson(ResponseModel):
+    """One of today's invitations as the entrance sees it."""
+
+    registration_id: str
+    reference: str | None
+    family_name: str
+    given_names: str
+    date_of_birth: BirthDateValue
+    state: str
+    window_start: str
+    window_end: str
+    arrived_at: str | None
+
+
+class DeskPeople(ResponseModel):
+    items: list[DeskPerson]
+    next_cursor: None = None
+
+
+class ArrivalResult(DeskPerson):
+    verdict: Literal["arrived", "already_arrived"]
+    late: bool = Field(description="Arrived after the window ended.")
+
+
+class ArrivalRequest(RequestModel):
+    """The reference typed (or read aloud), or the text of the scanned QR code."""
+
+    code: str | None = Field(default=None, min_length=1, max_length=20)
+    entrance_pass: str | None = Field(default=None, alias="pass", min_length=1, max_length=200)
+
+
+class LookupRequest(RequestModel):
+    family_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: str = Field(min_length=4, max_length=10, description="YYYY-MM-DD, YYYY-MM, YYYY")
+
+
+class UndoRequest(RequestModel):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class UndoResult(ResponseModel):
+    registration_id: str
+    status: Status
+    undone: Status
+
+
+class WindowPlan(ResponseModel):
+    start: str
+    end: str
+    capacity: int
+
+
+class AllocationRunView(ResponseModel):
+    run_id: str
+    trigger: str
+    started_at: str
+    local_time: str
+    capacity: int
+    given_before: int
+    given_after: int
+    invitations: list[dict[str, Any]]
+
+
+class AllocationDay(ResponseModel):
+    date: date
+    scheduled_runs: list[str] = Field(description="Local times of the day's scheduled runs.")
+    notice: str | None
+    windows: list[WindowPlan]
+    runs: list[AllocationRunView]
 
 
 class CapacityDay(ResponseModel):
@@ -149,6 +244,13 @@ class CapacityDay(ResponseModel):
     given: int
     left: int
     closed: bool
+    scheduled_run: str | None = Field(
+        default=None, description="The local time of the day's scheduled run, if any."
+    )
+    notice: str | None = Field(
+        default=None, description="Set when the day has places but no scheduled run."
+    )
+    windows: list[WindowPlan] = Field(default_factory=list)
 
 
 class CapacityList(ResponseModel):

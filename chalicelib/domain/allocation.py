@@ -25,7 +25,20 @@ class MailStatus(StrEnum):
 
 class MailKind(StrEnum):
     INVITATION = "invitation"
+    # Sent when the end-of-day job makes a desk outcome final, so an undone misclick mails
+    # nobody (issue 13).
     NO_SHOW = "no_show"
+    REJECTION = "rejection"
+
+
+class Outcome(StrEnum):
+    """What became of an invitation: set by the desk (undoable that day) or by the person's
+    release; final once the end-of-day job has closed the day."""
+
+    SERVED = "served"
+    REJECTED = "rejected"
+    NO_SHOW = "no_show"
+    RELEASED = "released"  # "I can't come today": the place went back to its window
 
 
 def day_slots(day: date, default_slots: Mapping[int, int], override: int | None) -> int:
@@ -40,11 +53,19 @@ def day_slots(day: date, default_slots: Mapping[int, int], override: int | None)
 
 @dataclass(frozen=True)
 class DayCounter:
-    """The stored state of a day: appointments given so far and the optional override."""
+    """The stored state of a day: invitations made so far (`given`, the last seq, released
+    ones included), the places held per arrival window (`taken`, by window key 'HHMM'; a
+    release gives one back) and the optional override."""
 
     day: date
     given: int = 0
     slots_override: int | None = None
+    taken: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def held(self) -> int:
+        """Places held today: invitations not released."""
+        return sum(self.taken.values())
 
 
 @dataclass(frozen=True)
@@ -76,20 +97,36 @@ class Invitation:
     run_id: str
     mail_status: MailStatus = MailStatus.PENDING
     mail_attempts: int = 0
-    outcome: str | None = None  # set once the day is closed: no_show, served, rejected, …
+    outcome: str | None = None  # Outcome values; None while invited or arrived
     no_show_mail_status: MailStatus | None = None
+    reference: str | None = None
+    arrived_at: str | None = None
+    decided_at: str | None = None
+    final: bool = False  # closed by the end-of-day job: no undo, closing mail under way
+    rejection_mail_status: MailStatus | None = None
+    desk_key: str | None = None  # the Idempotency-Key of the last desk action
+
+    @property
+    def window_key(self) -> str:
+        return self.window_start[11:16].replace(":", "")
 
     def mail_status_of(self, kind: MailKind) -> MailStatus | None:
-        return self.mail_status if kind is MailKind.INVITATION else self.no_show_mail_status
+        if kind is MailKind.INVITATION:
+            return self.mail_status
+        if kind is MailKind.NO_SHOW:
+            return self.no_show_mail_status
+        return self.rejection_mail_status
 
 
 @dataclass(frozen=True)
 class RunEntry:
-    """Why a registration got its place: its number of the day and its queue key."""
+    """Why a registration got its place: its number of the day, its queue key, its window."""
 
     seq: int
     registration_id: str
     queue_key: str
+    window_start: str | None = None
+    window_end: str | None = None
 
 
 @dataclass(frozen=True)

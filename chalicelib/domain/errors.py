@@ -85,6 +85,28 @@ class InvalidState(DomainError):
     title = "Not possible in the registration's current state"
 
 
+class PassInvalid(DomainError):
+    """An entrance pass (the invitation's QR code) this office did not sign, or damaged."""
+
+    code = "pass_invalid"
+    status = 422
+    title = "Not a valid invitation"
+
+
+class NotToday(InvalidState):
+    """An entrance pass of another day (or office)."""
+
+    code = "not_today"
+    title = "Not an invitation for today"
+
+
+class WindowNotOver(InvalidState):
+    """A no-show recorded before the person's arrival window has ended."""
+
+    code = "window_not_over"
+    title = "The arrival window has not ended yet"
+
+
 class DocumentsIncomplete(DomainError):
     code = "documents_incomplete"
     status = 409

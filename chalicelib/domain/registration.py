@@ -18,6 +18,7 @@ class Status(StrEnum):
     IN_REVIEW = "in_review"  # submitted; the data could not be verified by machine
     WAITING = "waiting"  # verified, in the queue
     INVITED = "invited"
+    ARRIVED = "arrived"  # at the entrance on the day of the appointment (issue 13)
     SERVED = "served"
     REJECTED = "rejected"
     NO_SHOW = "no_show"
@@ -53,12 +54,36 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
         {Status.WAITING, Status.REJECTED, Status.INVITED, Status.WITHDRAWN}
     ),
     Status.WAITING: frozenset({Status.INVITED, Status.WITHDRAWN}),
-    Status.INVITED: frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN}),
+    # Back to `waiting` when the person says "I can't come today": they keep their place.
+    Status.INVITED: frozenset(
+        {
+            Status.ARRIVED,
+            Status.SERVED,
+            Status.REJECTED,
+            Status.NO_SHOW,
+            Status.WAITING,
+            Status.WITHDRAWN,
+        }
+    ),
+    Status.ARRIVED: frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN}),
     Status.SERVED: frozenset(),
     Status.REJECTED: frozenset(),
     Status.NO_SHOW: frozenset(),
     Status.WITHDRAWN: frozenset(),
 }
+
+
+# A desk action may be undone on its day, before the end-of-day job makes it final (issue 13):
+# each state a desk action leads to, and where its undo leads back. A no-show goes back to
+# `arrived` when the person had arrived, else to `invited` (services/allocation.py).
+UNDO_TARGETS: dict[Status, frozenset[Status]] = {
+    Status.ARRIVED: frozenset({Status.INVITED}),
+    Status.SERVED: frozenset({Status.ARRIVED}),
+    Status.REJECTED: frozenset({Status.ARRIVED}),
+    Status.NO_SHOW: frozenset({Status.ARRIVED, Status.INVITED}),
+}
+# States of a registration that holds today's appointment (the desk may act on it).
+AT_THE_DESK = frozenset({Status.INVITED, Status.ARRIVED})
 
 
 def can_transition(current: Status, target: Status) -> bool:
@@ -115,6 +140,11 @@ class Registration:
     mail_undeliverable_reason: str | None = None
     checked_in_at: str | None = None
     rejection_reason: str | None = None
+    # The short reference (domain/entrance_code.py) people say or show at the entrance; the
+    # time they arrived; the day they said they cannot come (not invited again that day).
+    reference: str | None = None
+    arrived_at: str | None = None
+    released_on: date | None = None
     # Why the data could not be verified by machine (verification.ReviewReason values), and
     # since when it waits for staff; who verified it, once verified.
     review_reasons: tuple[str, ...] = ()

@@ -90,36 +90,100 @@ def judge_scheduled_run(scheduled: datetime, delivered: datetime) -> RunVerdict:
     return RunVerdict.RUN
 
 
+# The top-up runs (issue 13): on run days, at the office's configured local times, a run gives
+# released and unused places of the day's later windows to the next people of the queue. Their
+# EventBridge rule fires every quarter hour of the day (jobs.py); a delivery acts only at a
+# configured time, so the times are settings, not rules. They must be quarter hours the rule
+# fires at in winter and in summer alike: 08:00 to 15:45 local time.
+TOP_UP_EARLIEST = time(8, 0)
+TOP_UP_LATEST = time(15, 45)
+
+
+def top_up_trigger(at: time) -> str:
+    """The trigger recorded with a top-up run: one per configured time of a day."""
+    return f"top_up@{at.strftime('%H:%M')}"
+
+
+def judge_top_up(
+    scheduled: datetime, delivered: datetime, times: Mapping[int, tuple[time, ...]]
+) -> tuple[RunVerdict, time | None]:
+    """Judge a top-up event like a morning run: a workday, one of the weekday's configured
+    times (to the minute), delivered the same local day. The matching time with RUN."""
+    day = office_today(scheduled)
+    if not is_workday(day):
+        return RunVerdict.NO_WORKDAY, None
+    local = _local(scheduled)
+    minute = (local.hour, local.minute)
+    at = next((t for t in times.get(day.weekday(), ()) if (t.hour, t.minute) == minute), None)
+    if at is None:
+        return RunVerdict.NOT_RUN_TIME, None
+    if office_today(delivered) != day:
+        return RunVerdict.REPLAY, at
+    return RunVerdict.RUN, at
+
+
 @dataclass(frozen=True)
 class ArrivalWindow:
+    """One arrival window of a day (Europe/Berlin, aware) and the people it takes."""
+
     start: datetime
     end: datetime
+    capacity: int = 0
+
+    @property
+    def key(self) -> str:
+        """The window's name in a day's counters: its local start, 'HHMM'."""
+        return self.start.strftime("%H%M")
 
 
 @dataclass(frozen=True)
 class ArrivalPlan:
-    """The day's appointments in windows from opening time, `per_window` people each, in
-    queue order, so that nobody waits outside."""
+    """Where a day's appointments go: windows of `window_minutes` over the office's service
+    hours for emergency appointments (per weekday; `fallback_hours` on a day staff open that
+    has none, e.g. a Saturday), the day's slots spread evenly over them (the earlier windows
+    take the remainder), and only windows that start at least `minimum_notice` after the run
+    that gives them (issue 13: people must be able to get there). Wall-clock arithmetic on the
+    local date, so a window is 09:00-09:30 in winter and in summer alike."""
 
-    opening: Mapping[int, time]
+    service_hours: Mapping[int, tuple[time, time]]
     window_minutes: int = 30
-    per_window: int = 10
-    fallback_opening: time = time(8, 0)
+    minimum_notice: timedelta = timedelta(minutes=60)
+    fallback_hours: tuple[time, time] = (time(9, 0), time(13, 0))
 
     def __post_init__(self) -> None:
-        if self.window_minutes < 1 or self.per_window < 1:
-            raise ValueError("window length and people per window must be at least 1")
+        if self.window_minutes < 1 or self.minimum_notice < timedelta(0):
+            raise ValueError("windows last at least a minute; the notice is not negative")
+        for start, end in (*self.service_hours.values(), self.fallback_hours):
+            if end <= start:
+                raise ValueError("service hours end after they start")
 
-    def window(self, day: date, seq: int) -> ArrivalWindow:
-        """The window of the day's `seq`-th appointment (1-based)."""
-        if seq < 1:
-            raise ValueError("seq is 1-based")
-        opening = self.opening.get(day.weekday(), self.fallback_opening)
-        index = (seq - 1) // self.per_window
-        # Wall-clock arithmetic on the naive local time, then the offset of that moment.
-        start = datetime.combine(day, opening) + timedelta(minutes=index * self.window_minutes)
-        end = start + timedelta(minutes=self.window_minutes)
-        return ArrivalWindow(start.replace(tzinfo=OFFICE_TZ), end.replace(tzinfo=OFFICE_TZ))
+    def hours(self, day: date) -> tuple[time, time]:
+        return self.service_hours.get(day.weekday(), self.fallback_hours)
+
+    def windows(self, day: date, slots: int) -> list[ArrivalWindow]:
+        """The day's windows in time order, each with its share of `slots`."""
+        opening, closing = self.hours(day)
+        step = timedelta(minutes=self.window_minutes)
+        start, last = datetime.combine(day, opening), datetime.combine(day, closing)
+        starts = []
+        while start + step <= last:
+            starts.append(start)
+            start += step
+        if not starts:  # service hours shorter than one window: one window for all of them
+            starts, step = [datetime.combine(day, opening)], last - start
+        base, extra = divmod(max(slots, 0), len(starts))
+        return [
+            ArrivalWindow(
+                s.replace(tzinfo=OFFICE_TZ),
+                (s + step).replace(tzinfo=OFFICE_TZ),
+                base + (1 if i < extra else 0),
+            )
+            for i, s in enumerate(starts)
+        ]
+
+    def reachable(self, window: ArrivalWindow, now: datetime) -> bool:
+        """Whether a person told at `now` can still make it by the window's start."""
+        return window.start >= now + self.minimum_notice
 
 
 def _local(instant: datetime) -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -12,6 +13,14 @@ TOKEN_BYTES = 32  # 256 bits of randomness
 
 def new_access_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def derived_access_token(key: bytes, registration_id: str) -> str:
+    """The registration's access token, derived with LINK_KEY (HMAC-SHA256, 256 bits, URL-safe
+    base64) so that its later mails (queued, invitation) can carry the link again; still only
+    its hash is stored. Registrations made before tokens were derived hold a random one."""
+    digest = hmac.new(key, b"access-token|" + registration_id.encode("ascii"), "sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def hash_token(token: str) -> str:

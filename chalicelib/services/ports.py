@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.allocation import (
     AllocationRun,
@@ -316,6 +316,28 @@ class InviteOutcome:
 
 
 @dataclass(frozen=True)
+class DeskMove:
+    """What a desk action (arrival, decision, no-show), its undo or a release writes: the
+    registration `source` -> `target` (on the invitation's day) with `registration_sets`
+    (None removes) and `registration_removes`; the invitation's outcome from
+    `outcome_before` (None: open) with `invitation_sets`/`invitation_removes`; the day's
+    tallies changed by `day_counts` and the invitation's window by `window_delta`; with
+    `requeue`, the registration back in the queue under its queue key."""
+
+    source: Status
+    target: Status
+    outcome_before: str | None
+    registration_sets: Mapping[str, Any] = field(default_factory=dict)
+    registration_removes: tuple[str, ...] = ()
+    invitation_sets: Mapping[str, Any] = field(default_factory=dict)
+    invitation_removes: tuple[str, ...] = ()
+    day_counts: Mapping[str, int] = field(default_factory=dict)
+    window_delta: int = 0
+    desk_key: str | None = None
+    requeue: bool = False  # back into the queue at its old place (a release)
+
+
+@dataclass(frozen=True)
 class SentMark:
     """A claimed mail the provider accepted, still to be recorded `sent` (with the next
     invitation of its run, so that a run writes once per invitation, docs/performance.md)."""
@@ -345,7 +367,7 @@ class AllocationRepository(Protocol):
         invitation: Invitation,
         counter: DayCounter,
         *,
-        capacity: int,
+        window_capacity: int,
         appointment: Appointment,
         invited_at: str,
         lease_until: int,
@@ -353,9 +375,10 @@ class AllocationRepository(Protocol):
         sent_mark: SentMark | None = None,
         from_status: Status = Status.WAITING,
     ) -> InviteOutcome:
-        """One transaction: the day's counter from `counter.given` to `invitation.seq` while
-        below `capacity`, the registration `from_status` (waiting; in_review under the `preferred`
-        policy) -> invited, and the invitation recorded
+        """One transaction: the day's counter from `counter.given` to `invitation.seq`, a place
+        taken in the invitation's window while it holds fewer than `window_capacity`, the
+        registration `from_status` (waiting; in_review under the `preferred` policy) ->
+        invited (its reference kept, or set to the invitation's), and the invitation recorded
         with its mail pending and claimed by `invitation.run_id` until `lease_until`; with
         `sent_mark`, that earlier mail recorded `sent` too, under its claim."""
 
@@ -379,32 +402,25 @@ class AllocationRepository(Protocol):
 
     def runs(self, office_id: str, day: date) -> list[AllocationRun]: ...
 
-    def mark_no_show(
+    def move(self, invitation: Invitation, registration: Registration, move: DeskMove) -> bool:
+        """One desk action, undo or release as one transaction; False when the registration
+        or the invitation had moved meanwhile (or the day is final)."""
+
+    def finalise(
         self,
         invitation: Invitation,
         registration: Registration,
         *,
-        no_show_at: str,
+        final_status: Status,
+        outcome: str,
         erase_after: int,
+        mail: MailKind | None,
         claim_id: str,
         lease_until: int,
+        at: str,
     ) -> bool:
-        """invited -> no_show, releasing the person's active slot, with the no-show mail
-        pending and claimed by `claim_id`; False when the registration was no longer invited."""
-
-    def record_check_in(
-        self,
-        invitation: Invitation,
-        registration: Registration,
-        *,
-        status: Status,
-        reason: str | None,
-        checked_in_at: str,
-        checked_in_by: str,
-        erase_after: int,
-    ) -> bool:
-        """invited -> served or rejected on the appointment's day, releasing the person's
-        active slot and closing the invitation; False when it was no longer open."""
+        """The end of the day for one invitation: the registration final (its person free to
+        register again), the invitation final with its closing mail pending and claimed."""
 
     def close_invitation(self, invitation: Invitation, outcome: str) -> None:
         """Note how an invitation ended that the end of the day need not touch."""

@@ -11,10 +11,12 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from itertools import count
+from typing import Any
 
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import office_today, parse_utc_timestamp, utc_timestamp
 from chalicelib.domain.eligibility import ensure_eligible
+from chalicelib.domain.entrance_code import format_reference
 from chalicelib.domain.errors import (
     CorrectionNotOnDocument,
     ErrorList,
@@ -37,6 +39,7 @@ from chalicelib.domain.verification import (
 )
 from chalicelib.mail import render, template_language
 from chalicelib.observability import log, record_document_read
+from chalicelib.services.links import Links
 from chalicelib.services.ports import (
     REGISTRATION_ID_TAG,
     DocumentReader,
@@ -94,8 +97,10 @@ class VerificationService:
         identity_secret: bytes,
         retention_days: int,
         hold_days: int = DEFAULT_HOLD_DAYS,
+        links: Links | None = None,
     ) -> None:
         self._repo = repository
+        self._links = links
         # Built on first use: the API never reads a document, the reader never requests one.
         self._reader = reader
         self._requests = read_requests
@@ -199,6 +204,7 @@ class VerificationService:
                 )
                 self._history(registration, now, MACHINE, "queued")
                 log().info("registration_queued", registration_id=registration.registration_id)
+                self._tell_queued(registration)
             else:
                 reasons = tuple(r.value for r in verdict.reasons)
                 self._repo.send_to_review(registration, reasons=reasons, since=at, sources=sources)
@@ -322,6 +328,39 @@ class VerificationService:
         self._tell_applicant(decided, outcome, reason)
         return decided
 
+    def _tell_queued(self, registration: Registration) -> None:
+        """ "You are in the queue", after the machine verified the data (issue 13); the queue
+        place does not depend on the mail."""
+        if self._mailer is None:
+            return
+        language = template_language(registration.language, "queued")
+        self._send(
+            registration,
+            "queued",
+            {
+                "given_names": registration.given_names,
+                "family_name": registration.family_name,
+                "registration_id": registration.registration_id,
+                "reference": format_reference(registration.reference or ""),
+                "status_link": self._links.status(registration) if self._links else None,
+                "privacy_link": f"{self._web_base_url}/privacy.html?lang={language}",
+                "office_name": office(self._office_id).name,
+            },
+        )
+
+    def _send(self, registration: Registration, template: str, context: dict[str, Any]) -> None:
+        if self._mailer is None:
+            return
+        message = render(template, registration.language, registration.email, context)
+        try:
+            self._mailer.send(
+                replace(message, tags={REGISTRATION_ID_TAG: registration.registration_id})
+            )
+        except MailNotSent:
+            log().warning(
+                "mail_failed", kind=template, registration_id=registration.registration_id
+            )
+
     def _tell_applicant(
         self, registration: Registration, outcome: ReviewOutcome, reason: str
     ) -> None:
@@ -333,14 +372,15 @@ class VerificationService:
 
         template = "review_verified" if outcome is ReviewOutcome.VERIFIED else "review_rejected"
         language = template_language(registration.language, template)
-        message = render(
+        self._send(
+            registration,
             template,
-            registration.language,
-            registration.email,
             {
                 "given_names": registration.given_names,
                 "family_name": registration.family_name,
                 "registration_id": registration.registration_id,
+                "reference": format_reference(registration.reference or ""),
+                "status_link": self._links.status(registration) if self._links else None,
                 "expiry_text": date_text(registration.title_expires_on, language),
                 "reason": reason,
                 "hold_days": self._hold.days,
@@ -348,16 +388,6 @@ class VerificationService:
                 "office_name": office(self._office_id).name,
             },
         )
-        try:
-            self._mailer.send(
-                replace(message, tags={REGISTRATION_ID_TAG: registration.registration_id})
-            )
-        except MailNotSent:
-            log().warning(
-                "review_mail_failed",
-                registration_id=registration.registration_id,
-                outcome=outcome.value,
-            )
 
     def reject_data_incorrect(
         self, registration: Registration, *, actor: str, reason: str, now: datetime

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.ses import SesMailer
-from chalicelib.config import DEFAULT_OPENING_TIMES, parse_opening_times
+from chalicelib.config import DEFAULT_SERVICE_HOURS, parse_service_hours
 from chalicelib.domain.schedule import ArrivalPlan
 from chalicelib.services.allocation import AllocationService, RunSummary
 from infra.bench.counting import AwsCalls
@@ -41,9 +41,7 @@ def allocation_service(dynamodb: Any, sesv2: Any, table: str, sender: str, slots
         SesMailer(sesv2, sender),
         office_id=OFFICE,
         default_slots=dict.fromkeys(range(7), slots),
-        arrivals=ArrivalPlan(
-            parse_opening_times(DEFAULT_OPENING_TIMES), per_window=max(10, slots // 16)
-        ),
+        arrivals=ArrivalPlan(parse_service_hours(DEFAULT_SERVICE_HOURS)),
         web_base_url="https://termin.example",
         retention_days=30,
     )

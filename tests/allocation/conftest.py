@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import boto3
@@ -18,12 +18,13 @@ from app import app
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.adapters.ses import SesMailer
-from chalicelib.config import parse_opening_times
+from chalicelib.config import DEFAULT_SERVICE_HOURS, parse_service_hours
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.registration import Registration, Status, TitleType
 from chalicelib.domain.schedule import ArrivalPlan
 from chalicelib.domain.tokens import new_id
 from chalicelib.services.allocation import AllocationService
+from chalicelib.services.links import Links
 from chalicelib.services.ports import Clock
 from tests.conftest import REGION, TEST_ENV, FixedClock, sent_mails
 
@@ -69,9 +70,9 @@ def build_service(
     sesv2: Any | None = None,
     *,
     slots: dict[int, int] | None = None,
-    per_window: int = 2,
     table: str | None = None,
     clock: Clock | None = None,
+    top_up_times: dict[int, tuple[time, ...]] | None = None,
 ) -> AllocationService:
     """The service on the given clients (fresh ones by default), with small capacities."""
     return AllocationService(
@@ -82,14 +83,13 @@ def build_service(
         SesMailer(sesv2 or boto3.client("sesv2", region_name=REGION), TEST_ENV["MAIL_SENDER"]),
         office_id=OFFICE,
         default_slots=SLOTS if slots is None else slots,
-        arrivals=ArrivalPlan(
-            parse_opening_times("mon=08:00,tue=08:00,wed=08:00,thu=10:30,fri=08:00"),
-            window_minutes=30,
-            per_window=per_window,
-        ),
+        arrivals=ArrivalPlan(parse_service_hours(DEFAULT_SERVICE_HOURS), window_minutes=30),
         web_base_url=TEST_ENV["WEB_BASE_URL"],
         retention_days=30,
         clock=clock,
+        top_up_times=top_up_times,
+        links=Links(TEST_ENV["WEB_BASE_URL"], TEST_ENV["LINK_KEY"].encode()),
+        entrance_key=TEST_ENV["LINK_KEY"].encode(),
     )
 
 

@@ -129,13 +129,15 @@ def test_the_queue_position_moves_up_after_a_run(aws: None, queue: Queue) -> Non
 # -- configuration ----------------------------------------------------------------------------
 
 
-def test_defaults_are_forty_a_day_thirty_on_thursday_from_eight_or_half_past_ten() -> None:
+def test_defaults_are_forty_a_day_thirty_on_thursday_an_hour_after_the_run() -> None:
     settings = Settings.from_env(TEST_ENV)
 
     assert settings.default_slots == {0: 40, 1: 40, 2: 40, 3: 30, 4: 40}
-    assert settings.opening_times[0] == time(8, 0)
-    assert settings.opening_times[3] == time(10, 30)
-    assert (settings.arrival_window_minutes, settings.arrivals_per_window) == (30, 10)
+    assert settings.service_hours[0] == (time(9, 0), time(13, 0))
+    assert settings.service_hours[3] == (time(11, 30), time(15, 30))
+    assert (settings.arrival_window_minutes, settings.minimum_notice_minutes) == (30, 60)
+    assert settings.top_up_times[0] == (time(9, 30), time(11, 0))
+    assert settings.top_up_times[3] == (time(12, 0), time(13, 30))
 
 
 def test_configuration_changes_only_the_weekdays_it_lists() -> None:
@@ -143,16 +145,20 @@ def test_configuration_changes_only_the_weekdays_it_lists() -> None:
         {
             **TEST_ENV,
             "DEFAULT_SLOTS": "thu=25, fri=0",
-            "OPENING_TIMES": "mon=07:30",
+            "SERVICE_HOURS": "mon=08:30-12:00",
             "ARRIVAL_WINDOW_MINUTES": "20",
-            "ARRIVALS_PER_WINDOW": "8",
+            "MINIMUM_NOTICE_MINUTES": "45",
+            "TOP_UP_TIMES": "mon=10:15,fri=",
         }
     )
 
     assert settings.default_slots == {0: 40, 1: 40, 2: 40, 3: 25, 4: 0}
-    assert settings.opening_times[0] == time(7, 30)
-    assert settings.opening_times[3] == time(10, 30)
-    assert (settings.arrival_window_minutes, settings.arrivals_per_window) == (20, 8)
+    assert settings.service_hours[0] == (time(8, 30), time(12, 0))
+    assert settings.service_hours[3] == (time(11, 30), time(15, 30))
+    assert (settings.arrival_window_minutes, settings.minimum_notice_minutes) == (20, 45)
+    assert settings.top_up_times[0] == (time(10, 15),)
+    assert settings.top_up_times[4] == ()
+    assert settings.top_up_times[1] == (time(9, 30), time(11, 0))
 
 
 @pytest.mark.parametrize(
@@ -161,10 +167,15 @@ def test_configuration_changes_only_the_weekdays_it_lists() -> None:
         ("DEFAULT_SLOTS", "thu=-1"),
         ("DEFAULT_SLOTS", "thursday=3"),
         ("DEFAULT_SLOTS", "mon"),
-        ("OPENING_TIMES", "mon=8"),
-        ("OPENING_TIMES", "mon=25:00"),
+        ("SERVICE_HOURS", "mon=8"),
+        ("SERVICE_HOURS", "mon=09:00-25:00"),
+        ("SERVICE_HOURS", "mon=12:00-09:00"),
         ("ARRIVAL_WINDOW_MINUTES", "0"),
-        ("ARRIVALS_PER_WINDOW", "ten"),
+        ("MINIMUM_NOTICE_MINUTES", "ten"),
+        ("TOP_UP_TIMES", "mon=09:40"),
+        ("TOP_UP_TIMES", "mon=07:30"),
+        ("TOP_UP_TIMES", "mon=16:00"),
+        ("LINK_KEY", "short"),
     ],
 )
 def test_malformed_allocation_settings_stop_the_service(name: str, value: str) -> None:
@@ -177,7 +188,6 @@ def test_the_container_builds_the_service_from_the_environment(
 ) -> None:
     queue.fill(4)
     monkeypatch.setenv("DEFAULT_SLOTS", "tue=2")
-    monkeypatch.setenv("ARRIVALS_PER_WINDOW", "1")
     bootstrap.reset()
 
     summary = bootstrap.container().allocation.allocate_day(TUESDAY_RUN)

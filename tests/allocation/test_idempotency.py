@@ -65,7 +65,6 @@ def test_concurrent_runs_give_the_capacity_once(
             boto3.client("dynamodb", region_name=REGION),
             boto3.client("sesv2", region_name=REGION),
             slots={1: 10},
-            per_window=4,
         )
         start.wait()
         try:

@@ -88,21 +88,35 @@ def test_the_invited_leave_the_queue_with_their_appointment(
 def test_arrival_windows_fill_in_queue_order(
     aws: None, queue: Queue, days: DynamoAllocationRepository
 ) -> None:
-    queue.fill(7)
-    build_service(slots={1: 7}, per_window=3).allocate_day(TUESDAY_RUN)
+    queue.fill(19)
+    build_service(slots={1: 19}).allocate_day(TUESDAY_RUN)
 
     windows = [
         (i.seq, i.window_start[11:16], i.window_end[11:16])
         for i in days.invitations(OFFICE, TUESDAY)
     ]
+    # 19 places over the eight windows from 09:00 to 13:00 (an hour after the 07:45 run):
+    # three in each of the first three, two in the others; earliest expiry first.
     assert windows == [
-        (1, "08:00", "08:30"),
-        (2, "08:00", "08:30"),
-        (3, "08:00", "08:30"),
-        (4, "08:30", "09:00"),
-        (5, "08:30", "09:00"),
-        (6, "08:30", "09:00"),
-        (7, "09:00", "09:30"),
+        (1, "09:00", "09:30"),
+        (2, "09:00", "09:30"),
+        (3, "09:00", "09:30"),
+        (4, "09:30", "10:00"),
+        (5, "09:30", "10:00"),
+        (6, "09:30", "10:00"),
+        (7, "10:00", "10:30"),
+        (8, "10:00", "10:30"),
+        (9, "10:00", "10:30"),
+        (10, "10:30", "11:00"),
+        (11, "10:30", "11:00"),
+        (12, "11:00", "11:30"),
+        (13, "11:00", "11:30"),
+        (14, "11:30", "12:00"),
+        (15, "11:30", "12:00"),
+        (16, "12:00", "12:30"),
+        (17, "12:00", "12:30"),
+        (18, "12:30", "13:00"),
+        (19, "12:30", "13:00"),
     ]
 
 

@@ -37,7 +37,7 @@ def invite(
     return days.invite(
         invitation,
         counter,
-        capacity=capacity,
+        window_capacity=capacity,
         appointment=Appointment(TUESDAY, invitation.window_start, invitation.window_end, "here"),
         invited_at="2026-11-24T06:45:00.000000Z",
         lease_until=LEASE_UNTIL,

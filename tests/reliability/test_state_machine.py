@@ -40,7 +40,7 @@ from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamo_verification import DynamoVerification
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository, deserialize
 from chalicelib.adapters.s3 import S3DocumentStore
-from chalicelib.config import parse_opening_times
+from chalicelib.config import DEFAULT_SERVICE_HOURS, parse_service_hours
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
 from chalicelib.domain.documents import ContentType, DocumentKind
@@ -53,6 +53,7 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.schedule import ArrivalPlan, run_time
 from chalicelib.services.allocation import AllocationService
+from chalicelib.services.links import Links
 from chalicelib.services.ports import MailMessage
 from chalicelib.services.registration import (
     ApplicantService,
@@ -152,6 +153,7 @@ class RegistrationLife(RuleBasedStateMachine):
             web_base_url="http://form.example",
             retention_days=30,
             verification=self.verification,
+            links=Links("http://form.example", b"state-machine-link-key"),
         )
         self.days = DynamoAllocationRepository(ddb, TABLE)
         self.allocation = AllocationService(
@@ -159,7 +161,8 @@ class RegistrationLife(RuleBasedStateMachine):
             self.mailer,
             office_id=OFFICE,
             default_slots=SLOTS,
-            arrivals=ArrivalPlan(parse_opening_times("mon=08:00,thu=10:30"), 30, 2),
+            arrivals=ArrivalPlan(parse_service_hours(DEFAULT_SERVICE_HOURS)),
+            entrance_key=b"state-machine-link-key",
             web_base_url="http://form.example",
             retention_days=30,
         )

@@ -6,14 +6,19 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from chalicelib.config import DEFAULT_SERVICE_HOURS, parse_service_hours
 from chalicelib.domain.allocation import day_slots
+from chalicelib.domain.calendar import OFFICE_TZ
 from chalicelib.domain.schedule import (
     ArrivalPlan,
+    ArrivalWindow,
     RunVerdict,
     is_allocation_time,
     is_end_of_day_time,
     is_workday,
     judge_scheduled_run,
+    judge_top_up,
+    run_time,
 )
 
 # Weekday public holidays of Baden-Württemberg in 2026 (3 Oct, 1 Nov, 26 Dec fall on weekends).
@@ -128,36 +133,126 @@ def test_the_end_of_day_is_the_evening() -> None:
     assert not is_end_of_day_time(datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
 
 
-PLAN = ArrivalPlan(
-    opening={0: time(8, 0), 1: time(8, 0), 2: time(8, 0), 3: time(10, 30), 4: time(8, 0)},
-    window_minutes=30,
-    per_window=10,
-)
+PLAN = ArrivalPlan(parse_service_hours(DEFAULT_SERVICE_HOURS))
+
+
+def _clock(window: ArrivalWindow) -> tuple[str, str, int]:
+    return window.start.strftime("%H:%M"), window.end.strftime("%H:%M"), window.capacity
+
+
+def test_a_day_spreads_its_slots_over_the_service_hours_earliest_windows_first() -> None:
+    windows = PLAN.windows(date(2026, 11, 24), 10)
+
+    assert [_clock(w) for w in windows] == [
+        ("09:00", "09:30", 2),
+        ("09:30", "10:00", 2),
+        ("10:00", "10:30", 1),
+        ("10:30", "11:00", 1),
+        ("11:00", "11:30", 1),
+        ("11:30", "12:00", 1),
+        ("12:00", "12:30", 1),
+        ("12:30", "13:00", 1),
+    ]
+    assert sum(w.capacity for w in windows) == 10
+
+
+def test_thursday_windows_follow_its_later_hours() -> None:
+    windows = PLAN.windows(date(2026, 11, 26), 30)
+
+    assert _clock(windows[0]) == ("11:30", "12:00", 4)
+    assert _clock(windows[-1]) == ("15:00", "15:30", 3)
+
+
+def test_a_day_staff_open_without_hours_of_its_own_uses_the_fallback() -> None:
+    saturday = PLAN.windows(date(2026, 11, 28), 4)
+
+    assert [_clock(w) for w in saturday][:4] == [
+        ("09:00", "09:30", 1),
+        ("09:30", "10:00", 1),
+        ("10:00", "10:30", 1),
+        ("10:30", "11:00", 1),
+    ]
+
+
+def _run_days(year: int) -> list[date]:
+    day, found = date(year, 1, 1), []
+    while day.year == year:
+        if run_time(day) is not None:
+            found.append(day)
+        day += timedelta(days=1)
+    return found
+
+
+def test_over_a_year_of_run_days_every_window_leaves_the_notice_and_keeps_wall_clock() -> None:
+    """Every run day of 2027 (both DST changes): the run's first reachable window starts at
+    least 60 minutes after the run, in local time 09:00 (11:30 on Thursday), with the offset
+    of that date, and every window lasts 30 real minutes."""
+    days = _run_days(2027)
+    assert len(days) > 240
+    offsets = set()
+    for day in days:
+        at = run_time(day)
+        assert at is not None
+        run = datetime.combine(day, at, tzinfo=OFFICE_TZ)
+        windows = PLAN.windows(day, 40)
+        reachable = [w for w in windows if PLAN.reachable(w, run)]
+        assert reachable == windows, day  # the morning run reaches every window of its day
+        assert reachable[0].start - run >= timedelta(minutes=60)
+        assert reachable[0].start.strftime("%H:%M") == ("11:30" if day.weekday() == 3 else "09:00")
+        for w in windows:
+            assert (w.end - w.start).total_seconds() == 1800
+            assert w.start.date() == day
+        offsets.add(windows[0].start.utcoffset())
+        assert sum(w.capacity for w in windows) == 40
+    assert offsets == {timedelta(hours=1), timedelta(hours=2)}
 
 
 @pytest.mark.parametrize(
-    ("seq", "start", "end"),
-    [(1, "08:00", "08:30"), (10, "08:00", "08:30"), (11, "08:30", "09:00"), (40, "09:30", "10:00")],
+    ("local", "first"),
+    [("09:30", "10:30"), ("11:00", "12:00"), ("12:01", None), ("07:45", "09:00")],
 )
-def test_the_nth_appointment_arrives_in_window_n_minus_1_div_per_window(
-    seq: int, start: str, end: str
-) -> None:
-    window = PLAN.window(date(2026, 11, 24), seq)
+def test_a_later_run_reaches_only_windows_an_hour_away(local: str, first: str | None) -> None:
+    day = date(2027, 3, 29)  # the Monday after the change to summer time
+    hours, minutes = map(int, local.split(":"))
+    now = datetime.combine(day, time(hours, minutes), tzinfo=OFFICE_TZ)
+    reachable = [w for w in PLAN.windows(day, 16) if PLAN.reachable(w, now)]
 
-    assert window.start.isoformat() == f"2026-11-24T{start}:00+01:00"
-    assert window.end.isoformat() == f"2026-11-24T{end}:00+01:00"
-
-
-def test_thursday_windows_open_at_half_past_ten_and_summer_carries_its_offset() -> None:
-    assert PLAN.window(date(2026, 11, 26), 1).start.isoformat() == "2026-11-26T10:30:00+01:00"
-    assert PLAN.window(date(2026, 7, 14), 21).start.isoformat() == "2026-07-14T09:00:00+02:00"
+    assert (reachable[0].start.strftime("%H:%M") if reachable else None) == first
 
 
 def test_windows_need_sensible_numbers() -> None:
     with pytest.raises(ValueError):
-        PLAN.window(date(2026, 11, 24), 0)
+        ArrivalPlan({}, window_minutes=0)
     with pytest.raises(ValueError):
-        ArrivalPlan(opening={}, per_window=0)
+        ArrivalPlan({0: (time(12, 0), time(9, 0))})
+
+
+TOP_UPS = {0: (time(9, 30), time(11, 0)), 3: (time(12, 0),)}
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "verdict", "at"),
+    [
+        (datetime(2026, 11, 30, 8, 30, tzinfo=UTC), RunVerdict.RUN, time(9, 30)),  # CET
+        (datetime(2027, 6, 7, 7, 30, tzinfo=UTC), RunVerdict.RUN, time(9, 30)),  # CEST
+        (datetime(2027, 6, 7, 8, 30, tzinfo=UTC), RunVerdict.NOT_RUN_TIME, None),
+        (datetime(2026, 11, 30, 8, 45, tzinfo=UTC), RunVerdict.NOT_RUN_TIME, None),
+        (datetime(2026, 12, 3, 11, 0, tzinfo=UTC), RunVerdict.RUN, time(12, 0)),  # Thursday
+        (datetime(2026, 12, 25, 8, 30, tzinfo=UTC), RunVerdict.NO_WORKDAY, None),  # Christmas
+        (datetime(2026, 12, 1, 8, 30, tzinfo=UTC), RunVerdict.NOT_RUN_TIME, None),  # Tuesday
+    ],
+)
+def test_a_top_up_acts_only_at_a_configured_local_time_of_a_workday(
+    scheduled: datetime, verdict: RunVerdict, at: time | None
+) -> None:
+    assert judge_top_up(scheduled, scheduled, TOP_UPS) == (verdict, at)
+
+
+def test_a_top_up_delivered_the_next_day_is_a_replay() -> None:
+    scheduled = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)
+    late = scheduled + timedelta(days=1)
+
+    assert judge_top_up(scheduled, late, TOP_UPS) == (RunVerdict.REPLAY, time(9, 30))
 
 
 DEFAULTS = {0: 40, 1: 40, 2: 40, 3: 30, 4: 40}
