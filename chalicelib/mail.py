@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from chalicelib.services.ports import MailMessage
 
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 LANGUAGES = ("de", "en", "tr", "ar", "uk")
 FALLBACK_LANGUAGE = "de"
+MAP_SEARCH = "https://www.openstreetmap.org/search"
+
+
+def map_link(address: str) -> str:
+    """The office's address on OpenStreetMap, for the invitation ("how do I get there")."""
+    return f"{MAP_SEARCH}?{urlencode({'query': ' '.join(address.split())})}"
 
 
 @cache

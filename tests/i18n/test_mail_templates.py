@@ -36,7 +36,10 @@ def _context(name: str) -> dict[str, str]:
         source = (TEMPLATE_DIR / "de" / f"{name}.{part}").read_text("utf-8")
         variables |= meta.find_undeclared_variables(env.parse(source))
     variables |= {"given_names", "family_name", "office_name"}
-    return {variable: f"<{variable}>" for variable in variables} | {"status_link": LINK}
+    placeholders = {variable: f"<{variable}>" for variable in variables}
+    # A count the Ukrainian text inflects by (1 день, 2 дні, 30 днів) is a number.
+    numbers = {"hold_days": "30"} if "hold_days" in variables else {}
+    return placeholders | numbers | {"status_link": LINK}
 
 
 GERMAN_TEMPLATES = sorted(
