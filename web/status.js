@@ -5,11 +5,14 @@
 (function () {
   const { t, el, show, focus, api } = window.NFT;
 
-  const ACCESS_KEY = "notfalltermin.access";
+  const ACCESS_KEY = "notfalltermin.access"; // where an earlier version kept the access
   const KINDS = ["passport", "residence_title", "other"];
   const REQUIRED_KINDS = ["passport", "residence_title"];
   const READ_KINDS = ["passport", "residence_title"]; // their machine-readable zone is read
   const ACTIVE = ["email_unverified", "awaiting_documents", "checking", "in_review", "waiting", "invited"];
+  // An appointment's states as the page names them ("released": the person said "I can't come").
+  const APPOINTMENT_STATES = ["invited", "arrived", "served", "rejected", "no_show", "released"];
+  const OFFICE_TIME_ZONE = "Europe/Berlin";
   // The documents stay in view (without the upload controls) while they are being checked.
   const SHOW_DOCUMENTS = ["awaiting_documents", "checking", "in_review"];
   const CORRECTABLE_IN = ["awaiting_documents", "in_review"];
@@ -31,7 +34,10 @@
 
   const $ = (id) => document.getElementById(id);
 
-  let access = null; // {id, token}
+  let access = null; // {id, token}, in memory only
+  // Opened from the invitation mail's "I can't come today" link: that section first, no action.
+  let openRelease = false;
+  let releaseUnavailable = false; // that link was opened when a release is no longer possible
   let view = null; // the registration view, as the API answers it
   let shownStatus = null;
   let busy = false;
@@ -49,38 +55,35 @@
 
   // -- access: the id and token travel in the link's fragment, never to a server --------------
 
+  // The token lives in this page's memory only: not in the address bar, the history, or any
+  // browser storage (a reload asks for the mail link again). Also `lang` and `view` come from
+  // the fragment: `view=release` is the "I can't come today" link of the invitation mail.
   function readAccess() {
     const params = new URLSearchParams(window.location.hash.slice(1));
     const id = params.get("id");
     const token = params.get("token");
-    if (id && token) {
-      access = { id, token };
-      try {
-        window.sessionStorage.setItem(ACCESS_KEY, JSON.stringify(access));
-      } catch (e) {
-        /* no storage: a reload will ask for the link again */
-      }
-      // Out of the address bar and the history entry: not bookmarked, not seen over a shoulder.
-      const url = new URL(window.location.href);
-      if (params.get("lang")) url.searchParams.set("lang", params.get("lang"));
-      window.history.replaceState(null, "", url.pathname + url.search);
-      return;
-    }
+    if (!id || !token) return false;
+    access = { id, token };
+    openRelease = params.get("view") === "release";
+    // Out of the address bar and the history entry: not bookmarked, not seen over a shoulder.
+    // The language stays, in the query, where the pages read it.
+    const url = new URL(window.location.href);
+    if (params.get("lang")) url.searchParams.set("lang", params.get("lang"));
+    window.history.replaceState(null, "", url.pathname + url.search);
+    return true;
+  }
+
+  // An earlier version of this page kept the access in sessionStorage: it goes.
+  function dropStoredAccess() {
     try {
-      const stored = JSON.parse(window.sessionStorage.getItem(ACCESS_KEY) || "null");
-      if (stored && stored.id && stored.token) access = stored;
+      window.sessionStorage.removeItem(ACCESS_KEY);
     } catch (e) {
-      access = null;
+      /* no storage: nothing stored */
     }
   }
 
   function forget() {
     access = null;
-    try {
-      window.sessionStorage.removeItem(ACCESS_KEY);
-    } catch (e) {
-      /* nothing stored */
-    }
   }
 
   function path(suffix) {
@@ -115,6 +118,10 @@
   }
 
   // -- loading and showing the registration --------------------------------------------------
+
+  async function showFirstView() {
+    if (await load()) focusAfterFirstView();
+  }
 
   // Takes an API answer carrying a registration view; false when there is none to show.
   function accept(answer) {
@@ -154,20 +161,21 @@
     show($("registration"), true);
 
     $("person").textContent = t("status.for", { name: `${v.given_names} ${v.family_name}` });
-    $("registration-number").textContent = t("status.number", { id: v.registration_id });
     $("title-expiry").textContent = t("status.expires", { date: NFT.formatDate(v.title_expires_on) });
 
     const state = $("state");
-    state.dataset.status = status;
-    state.className = `notice ${noticeClass(status)}`;
-    $("state-heading").textContent = t(`state.${status}.heading`);
-    $("state-text").textContent = t(`state.${status}.text`);
+    const shown = shownState(v);
+    state.dataset.status = shown;
+    state.className = `notice ${noticeClass(shown)}`;
+    $("state-heading").textContent = t(`state.${shown}.heading`);
+    $("state-text").textContent = t(`state.${shown}.text`);
     const waiting = status === "waiting" && Number.isInteger(v.queue_position);
     $("queue-position").textContent = waiting ? t("state.waiting.position", { position: v.queue_position }) : "";
     show($("queue-position"), waiting);
     let more = "";
     if (status === "waiting") more = t("state.waiting.mail");
     if (status === "in_review" && hasCorrectable()) more = t("state.in_review.correct");
+    if (releaseUnavailable && shown !== "released") more = t("release.invalid_state");
     $("state-more").textContent = more;
     show($("state-more"), Boolean(more));
     show($("register-again"), REGISTER_AGAIN.includes(status));
@@ -175,24 +183,81 @@
     show($("confirm-section"), status === "email_unverified");
     show($("documents-section"), SHOW_DOCUMENTS.includes(status));
     show($("withdraw-section"), ACTIVE.includes(status));
-    renderAppointment(status === "invited" ? v.appointment : null);
+    renderReference(v);
+    renderAppointment(v, shown);
+    renderRelease(v);
     renderDocuments();
 
     // A new state is announced by moving focus to it (not on the first view of the page).
-    if (shownStatus !== null && shownStatus !== status) focus(state);
-    shownStatus = status;
+    if (shownStatus !== null && shownStatus !== shown) focus(state);
+    shownStatus = shown;
     keepPolling();
   }
 
+  // The state the page speaks about: "released" is a waiting registration whose person said
+  // "I can't come" today (they keep their place, and are not invited again today).
+  function shownState(v) {
+    if (v.status === "released") return "released";
+    if (v.status === "waiting" && v.released_on && v.released_on === officeToday()) return "released";
+    return v.status;
+  }
+
+  // Today's date at the office, whatever the phone's time zone.
+  function officeToday() {
+    const parts = new Intl.DateTimeFormat("en", {
+      timeZone: OFFICE_TIME_ZONE,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).formatToParts(new Date());
+    const part = (type) => parts.find((p) => p.type === type).value;
+    return `${part("year")}-${part("month")}-${part("day")}`;
+  }
+
   function noticeClass(status) {
-    if (status === "invited" || status === "served" || status === "waiting") return "notice-success";
+    if (["invited", "arrived", "served", "waiting", "released"].includes(status)) return "notice-success";
     if (status === "rejected" || status === "no_show") return "notice-warning";
     return "notice-info";
   }
 
-  function renderAppointment(appointment) {
-    show($("appointment-section"), Boolean(appointment));
-    if (!appointment) return;
+  // -- the reference code: 8 characters, said aloud or shown as the mail's QR code at the entrance
+
+  function referenceOf(v) {
+    const code = v.reference || (v.appointment && v.appointment.reference) || "";
+    return String(code).replace(/[^0-9A-Za-z]/g, "").toUpperCase();
+  }
+
+  // "7K3MQ9XD" → "7K3M-Q9XD": two groups of four, easier to read out and to type.
+  function formatReference(code) {
+    return code.length === 8 ? `${code.slice(0, 4)}-${code.slice(4)}` : code;
+  }
+
+  // For a screen reader: character by character ("7 K 3 M, Q 9 X D"), not as one word.
+  function spokenReference(code) {
+    const groups = code.length === 8 ? [code.slice(0, 4), code.slice(4)] : [code];
+    return groups.map((g) => g.split("").join(" ")).join(", ");
+  }
+
+  function renderReference(v) {
+    const code = referenceOf(v);
+    show($("reference-section"), Boolean(code));
+    // The long registration number only where there is no reference code yet.
+    $("registration-number").textContent = code ? "" : t("status.number", { id: v.registration_id });
+    show($("registration-number-line"), !code);
+    if (!code) return;
+    $("reference-code").textContent = formatReference(code);
+    $("reference-spoken").textContent = spokenReference(code);
+    const atTheEntrance = v.status === "invited" || v.status === "arrived";
+    $("reference-text").textContent = t(atTheEntrance ? "reference.entrance" : "reference.keep");
+  }
+
+  // -- the appointment: date, arrival window, address with a map link, and its state ------------
+
+  function renderAppointment(v, shown) {
+    const appointment = v.appointment;
+    const visible = Boolean(appointment) && APPOINTMENT_STATES.includes(shown);
+    show($("appointment-section"), visible);
+    if (!visible) return;
     const date = $("appointment-date");
     date.setAttribute("datetime", appointment.date);
     date.textContent = NFT.formatDate(appointment.date, true);
@@ -201,7 +266,55 @@
       end: NFT.formatTime(appointment.window_end),
     });
     $("appointment-address").textContent = appointment.address;
-    $("bring-number").textContent = t("bring.number", { id: view.registration_id });
+    const map = safeLink(appointment.map_link);
+    show($("appointment-map-line"), Boolean(map));
+    if (map) $("appointment-map").setAttribute("href", map);
+    $("appointment-state").textContent = t(`appointment.state.${shown}`);
+    const coming = shown === "invited";
+    show($("bring"), coming);
+    const code = referenceOf(v);
+    $("bring-number").textContent = code
+      ? t("bring.reference", { code: formatReference(code) })
+      : t("bring.number", { id: v.registration_id });
+    show($("appointment-cannot-come"), coming && v.can_release === true);
+  }
+
+  // Only a web address opens from the page (never a javascript: or data: link).
+  function safeLink(value) {
+    try {
+      const url = new URL(String(value || ""));
+      return url.protocol === "https:" || url.protocol === "http:" ? url.href : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // -- "I can't come today": a section with a button, a confirmation, then the POST ------------
+
+  function renderRelease(v) {
+    const possible = v.status === "invited" && v.can_release === true;
+    const section = $("release-section");
+    const wasShown = !section.hidden;
+    show(section, possible);
+    if (!possible) {
+      show($("release-error"), false);
+      if (wasShown && $("release-dialog").open) $("release-dialog").close();
+    }
+    show($("release-from-mail"), possible && openRelease);
+  }
+
+  // After the first view: the mail's "I can't come today" link shows that section, explained,
+  // and focused; it never acts by itself (mail scanners open links).
+  function focusAfterFirstView() {
+    if (!openRelease || !view) return;
+    if (!$("release-section").hidden) {
+      focus($("release-section"));
+      return;
+    }
+    openRelease = false;
+    releaseUnavailable = shownState(view) !== "released";
+    render();
+    focus($("state"));
   }
 
   function renderDocuments() {
@@ -597,6 +710,30 @@
     await load();
   }
 
+  // The person confirmed in the dialog: only now is anything sent.
+  async function release() {
+    const answer = await api("POST", path("/release"), { token: access.token });
+    $("release-dialog").close("sent");
+    openRelease = false;
+    if (answer.ok || answer.status === 404 || answer.status === 401) {
+      if (accept(answer)) announce(t("state.released.heading"));
+      return;
+    }
+    const problem = answer.data || {};
+    const message = problem.code === "invalid_state" ? t("release.invalid_state") : NFT.generalError(answer);
+    if (problem.code === "invalid_state" && !(await load())) return;
+    // Where the person is: at the button while it is still there, else at the top of the page.
+    if ($("release-section").hidden) {
+      showPageError(message);
+      focus($("page-error"));
+      return;
+    }
+    const error = $("release-error");
+    error.textContent = message;
+    show(error, true);
+    focus(error);
+  }
+
   // -- uploads: straight to S3 with the presigned POST -----------------------------------------
 
   function contentTypeOf(file) {
@@ -718,6 +855,20 @@
       });
     }
 
+    const releaseDialog = $("release-dialog");
+    const releaseButton = $("release-button");
+    releaseButton.addEventListener("click", () => {
+      show($("release-error"), false);
+      releaseDialog.returnValue = "";
+      releaseDialog.showModal();
+    });
+    $("release-cancel").addEventListener("click", () => releaseDialog.close());
+    releaseDialog.addEventListener("close", () => {
+      if (releaseDialog.returnValue !== "sent" && releaseButton.offsetParent !== null) releaseButton.focus();
+    });
+    const confirmRelease = $("release-confirm");
+    confirmRelease.addEventListener("click", () => run(confirmRelease, release));
+
     const dialog = $("withdraw-dialog");
     const withdrawButton = $("withdraw-button");
     withdrawButton.addEventListener("click", () => dialog.showModal());
@@ -728,6 +879,15 @@
     const confirmWithdraw = $("withdraw-confirm");
     confirmWithdraw.addEventListener("click", () => run(confirmWithdraw, withdraw));
 
+    // Another mail link opened in this tab (only the fragment changed): that registration.
+    window.addEventListener("hashchange", () => {
+      if (!readAccess()) return;
+      view = null;
+      shownStatus = null;
+      restartPolling();
+      showFirstView();
+    });
+
     // Coming back to the page (say, from the mail app) shows the current state.
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && view && !busy) {
@@ -737,8 +897,9 @@
     });
   }
 
+  dropStoredAccess();
   readAccess();
   wire();
   NFT.onLanguageChange(() => render());
-  NFT.start().then(load);
+  NFT.start().then(showFirstView);
 })();

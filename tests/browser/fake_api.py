@@ -25,6 +25,11 @@ API_ORIGIN = "http://api.test"
 REGISTRATION_ID = "0123456789abcdef0123456789abcdef"
 TOKEN = "fake-token"
 STATUS_LINK = f"{FORM_ORIGIN}/status.html#id={REGISTRATION_ID}&token={TOKEN}"
+REFERENCE = "7K3MQ9XD"
+# The office's day in the tests that speak of today (their browser clock is set to it).
+TODAY = "2026-11-30"
+MAP_LINK = "https://www.openstreetmap.org/?mlat=48.7823&mlon=9.1769#map=18/48.7823/9.1769"
+ADDRESS = "Ausländerbehörde Stuttgart, Hauptstätter Straße 63, 70178 Stuttgart"
 
 
 def document(
@@ -63,9 +68,27 @@ def registration(status: str = "awaiting_documents", **changes: Any) -> dict[str
         "missing_documents": [],
         "queue_position": None,
         "appointment": None,
+        "reference": REFERENCE,
+        "can_release": False,
+        "released_on": None,
     }
     view.update(changes)
     return view
+
+
+def invitation(**changes: Any) -> dict[str, Any]:
+    """A registration invited for TODAY, 10:00 to 10:30 in Stuttgart, that can still be released."""
+    appointment = {
+        "date": TODAY,
+        "window_start": f"{TODAY}T10:00:00+01:00",
+        "window_end": f"{TODAY}T10:30:00+01:00",
+        "address": ADDRESS,
+        "map_link": MAP_LINK,
+        "reference": REFERENCE,
+    }
+    return registration(
+        **{"status": "invited", "appointment": appointment, "can_release": True, **changes}
+    )
 
 
 @dataclass
@@ -75,6 +98,8 @@ class FakeApi:
     view: dict[str, Any]
     # Answers for the next POSTs to /corrections (status, body); when empty: `on_correction`.
     correction_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # Answers for the next POSTs to /release; when empty: as the service releases.
+    release_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
 
     def install(self, page: Page) -> None:
@@ -83,6 +108,10 @@ class FakeApi:
 
     def gets(self) -> int:
         return sum(1 for method, _, _ in self.calls if method == "GET")
+
+    def posts(self) -> list[str]:
+        """The paths of every POST the page sent, in order."""
+        return [path for method, path, _ in self.calls if method == "POST"]
 
     def _serve_file(self, route: Route) -> None:
         name = urlparse(route.request.url).path.lstrip("/") or "index.html"
@@ -118,6 +147,8 @@ class FakeApi:
             status, answer = self._correct(body or {})
         elif request.method == "POST" and path == f"{base}/submit":
             status, answer = 200, self._submit()
+        elif request.method == "POST" and path == f"{base}/release":
+            status, answer = self._release()
         content_type = "application/json" if status < 400 else "application/problem+json"
         route.fulfill(
             status=status, headers=cors, content_type=content_type, body=json.dumps(answer)
@@ -144,6 +175,22 @@ class FakeApi:
         if not by_hand:
             self.view["queue_position"] = 4
         return self.view
+
+    def _release(self) -> tuple[int, dict[str, Any]]:
+        if self.release_answers:
+            return self.release_answers.pop(0)
+        if not self.view.get("can_release"):
+            return problem(409, "invalid_state")
+        # As the service does: back to waiting, released today, not invited again today.
+        self.view = {
+            **self.view,
+            "status": "waiting",
+            "appointment": None,
+            "can_release": False,
+            "released_on": TODAY,
+            "queue_position": 3,
+        }
+        return 200, self.view
 
 
 def problem(status: int, code: str, **extra: Any) -> tuple[int, dict[str, Any]]:
