@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import boto3
 
 from chalicelib.config import (
+    ALLOWED_ORIGINS,
     DOCUMENTS_BUCKET,
     MAIL_SENDER,
     READ_QUEUE_NAME,
@@ -40,6 +41,7 @@ from chalicelib.domain.calendar import OFFICE_TZ
 from infra import local_cognito
 from infra.chalice_local import OVERRIDES_VARIABLE
 from infra.local_scheduler import DueRun, Invocation, due_runs, run_spec, utc_text
+from infra.staff_console import CognitoSettings, StaffConsoleServer
 from infra.table import create_table
 from infra.web_form import FormServer
 
@@ -50,6 +52,7 @@ STAGE = "local"
 DEFAULT_MOTO_PORT = 5000
 DEFAULT_API_PORT = 8000
 DEFAULT_WEB_PORT = 8080
+DEFAULT_STAFF_PORT = 8081
 # Dummy credentials: the emulation accepts any; real ones must never reach it.
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables of a developer's shell that would send boto3 to a real profile or session.
@@ -544,13 +547,20 @@ class LocalStack:
         startup_timeout: float = 60.0,
         web_port: int | None = None,
         run_schedules: bool = True,
+        staff_port: int | None = None,
     ) -> None:
         self._moto_port = moto_port
         self._api_port = api_port
         self._web_port = web_port
+        self._staff_port = staff_port
         self._env_overrides = dict(env_overrides or {})
         if web_port is not None:
             self._env_overrides.setdefault(WEB_BASE_URL, f"http://{HOST}:{web_port}")
+        if staff_port is not None:
+            # The staff console calls the API from its own origin, beside the form's.
+            form = _origin(self._env_overrides.get(WEB_BASE_URL, "")) if web_port else None
+            origins = [o for o in (form, f"http://{HOST}:{staff_port}") if o]
+            self._env_overrides.setdefault(ALLOWED_ORIGINS, ",".join(origins))
         self._outbox_dir = (outbox_dir or project_dir / "var" / "outbox").resolve()
         self._log_dir = (log_dir or self._outbox_dir.parent / "log").resolve()
         self._project_dir = project_dir.resolve()
@@ -564,6 +574,7 @@ class LocalStack:
         self._children: list[_Child] = []
         self._watcher: OutboxWatcher | None = None
         self._form: FormServer | None = None
+        self._console: StaffConsoleServer | None = None
         self._staff_pool: local_cognito.LocalPool | None = None
         self._run_schedules = run_schedules
         self._schedules = ScheduleRunner(
@@ -592,6 +603,11 @@ class LocalStack:
     @property
     def web_port(self) -> int | None:
         return self._web_port
+
+    @property
+    def staff_url(self) -> str | None:
+        """Where the staff console is served, or None when this stack serves none."""
+        return None if self._staff_port is None else f"http://{HOST}:{self._staff_port}"
 
     @property
     def moto_port(self) -> int:
@@ -735,6 +751,8 @@ class LocalStack:
             ports = [self._moto_port, self._api_port]
             if self._web_port is not None:
                 ports.append(self._web_port)
+            if self._staff_port is not None:
+                ports.append(self._staff_port)
             for port in ports:
                 if accepts_connections(port):
                     raise LocalStackError(f"port {port} on {HOST} is already in use")
@@ -742,8 +760,13 @@ class LocalStack:
             self._log_dir.mkdir(parents=True, exist_ok=True)
             emulation = self._spawn(
                 "emulation",
-                [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(self._moto_port)],
-                environment={**os.environ, **DUMMY_CREDENTIALS},
+                [sys.executable, "-m", "infra.local_moto", "-H", HOST, "-p", str(self._moto_port)],
+                # TOTP codes checked as Cognito checks them (the staff console's sign-in).
+                environment={
+                    **os.environ,
+                    **DUMMY_CREDENTIALS,
+                    "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
+                },
                 log_path=self._log_dir / "moto.log",
             )
             self._await(emulation, self._emulation_answers)
@@ -781,6 +804,7 @@ class LocalStack:
                 log_path=self._log_dir / "reader.log",
             )
             self._serve_form()
+            self._serve_console()
             if self._run_schedules:
                 self._schedules.start()
         except BaseException:
@@ -794,6 +818,9 @@ class LocalStack:
         if self._form is not None:
             self._form.stop()
             self._form = None
+        if self._console is not None:
+            self._console.stop()
+            self._console = None
         for child in reversed(self._children):
             if child.name in ("api", "reader"):
                 _end(child, timeout)
@@ -830,7 +857,9 @@ class LocalStack:
         staff = []
         if self._staff_pool is not None:
             users = " and ".join(sorted(local_cognito.DEMO_USERS))
-            staff = [
+            if self.staff_url is not None:
+                staff.extend(self._console_banner(self._staff_pool))
+            staff += [
                 f"  Staff API  demo users {users} (pool {self._staff_pool.pool_id}); "
                 f"a token: {self.token_command('staff')}",
                 f'             curl -H "Authorization: Bearer $({self.token_command("staff")})" '
@@ -854,6 +883,23 @@ class LocalStack:
                 "Press Ctrl-C to stop.",
             ]
         )
+
+    def _console_banner(self, pool: local_cognito.LocalPool) -> list[str]:
+        lines = [
+            f"  Staff      {self.staff_url}/   (the staff console; served from build/web-staff/)",
+            f"             sign in as staff or admin, password {local_cognito.DEMO_PASSWORD}, "
+            "then the 6-digit code of an authenticator app with the user's secret:",
+        ]
+        for username, secret in sorted(pool.totp_secrets.items()):
+            lines.append(
+                f"               {username:<6} TOTP secret {secret}   "
+                f"(otpauth://totp/Notfalltermin:{username}?secret={secret}&issuer=Notfalltermin)"
+            )
+        lines.append(
+            f"             a first sign-in: {local_cognito.FIRST_SIGN_IN_USER}, temporary password "
+            f"{local_cognito.FIRST_SIGN_IN_PASSWORD} (sets a password and an authenticator)"
+        )
+        return lines
 
     def token_command(self, username: str) -> str:
         """How a person gets an access token of a demo user of this stack."""
@@ -935,6 +981,24 @@ class LocalStack:
                 f"the web form cannot listen on port {self._web_port}: {error}"
             ) from error
         self._form = form
+
+    def _serve_console(self) -> None:
+        if self._staff_port is None or self._staff_pool is None:
+            return
+        pool = self._staff_pool
+        console = StaffConsoleServer(
+            self._staff_port,
+            self.api_url,
+            CognitoSettings(REGION, pool.pool_id, pool.client_id, f"{self.endpoint_url}/"),
+            document_origins=[self.endpoint_url],
+        )
+        try:
+            console.start()
+        except OSError as error:
+            raise LocalStackError(
+                f"the staff console cannot listen on port {self._staff_port}: {error}"
+            ) from error
+        self._console = console
 
     def _emulation_answers(self) -> bool:
         try:
@@ -1026,6 +1090,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--moto-port", type=int, default=DEFAULT_MOTO_PORT)
     parser.add_argument("--api-port", type=int, default=DEFAULT_API_PORT)
     parser.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT)
+    parser.add_argument("--staff-port", type=int, default=DEFAULT_STAFF_PORT)
     parser.add_argument("--outbox", type=Path, default=REPO_ROOT / "var" / "outbox")
     parser.add_argument(
         "--env",
@@ -1043,6 +1108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.outbox,
         api_output_to_terminal=True,
         web_port=args.web_port,
+        staff_port=args.staff_port,
     )
     handled = (signal.SIGTERM, signal.SIGHUP)
     for signum in handled:

@@ -35,6 +35,7 @@ export class Auth {
   /** Starts a sign-in: resolves to the next step, {step: "new_password" | "totp_setup" | "totp" | "done"}. */
   signIn(username, password) {
     this.session = null;
+    this.loginName = username;
     this.user = new CognitoUser({ Username: username, Pool: this.pool, Storage: this.storage });
     this.user.setAuthenticationFlowType("USER_SRP_AUTH");
     const details = new AuthenticationDetails({ Username: username, Password: password });
@@ -97,7 +98,9 @@ export class Auth {
     if (!this.session) return null;
     const claims = this.session.getAccessToken().decodePayload();
     return {
-      username: claims.username || claims["cognito:username"] || this.user.getUsername(),
+      // The name the person signed in with: the token's `username` is the user's id (sub) in a
+      // pool that signs in by e-mail.
+      username: this.loginName || claims.username,
       groups: claims["cognito:groups"] || [],
     };
   }
