@@ -56,7 +56,10 @@ class BirthDate:
         if match is None:
             raise ValueError(FORMAT_HINT)
         year, month, day = match.groups()
-        return cls(int(year), int(month) if month else None, int(day) if day else None)
+        try:
+            return cls(int(year), int(month) if month else None, int(day) if day else None)
+        except ValueError as exc:
+            raise ValueError(f"{FORMAT_HINT} ({exc})") from None
 
     @classmethod
     def of(cls, day: date) -> BirthDate:
