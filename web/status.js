@@ -173,7 +173,8 @@
     $("queue-position").textContent = waiting ? t("state.waiting.position", { position: v.queue_position }) : "";
     show($("queue-position"), waiting);
     let more = "";
-    if (status === "waiting") more = t("state.waiting.mail");
+    // Released today: not invited again today, so no word yet about the next mail.
+    if (status === "waiting" && shown !== "released") more = t("state.waiting.mail");
     if (status === "in_review" && hasCorrectable()) more = t("state.in_review.correct");
     if (releaseUnavailable && shown !== "released") more = t("release.invalid_state");
     $("state-more").textContent = more;

@@ -116,6 +116,7 @@ def test_releasing_asks_first_and_posts_only_after_the_confirmation(
     expect(page.locator("#state-text")).to_have_text(en["state.released.text"])
     expect(page.locator("#state")).to_be_focused()
     expect(page.locator("#queue-position")).to_have_text("Your place in the queue: 3")
+    expect(page.locator("#state-more")).to_be_hidden()  # no "we mail you in the morning"
     expect(page.locator("#release-section")).to_be_hidden()
     expect(page.locator("#reference-code")).to_have_text("7K3M-Q9XD")
     assert api.posts() == [RELEASE]

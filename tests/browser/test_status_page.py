@@ -1,7 +1,10 @@
-"""The status page: refused files, withdrawal with a confirmation, final states, wrong links."""
+"""The status page on the local stack: refused files, withdrawal with a confirmation, final
+states, wrong links, and "I can't come today" from the invitation mail's link."""
 
 from __future__ import annotations
 
+import re
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from tests.browser.applicant import (
     form_url,
     make_documents,
     messages,
+    office_today,
     queue_by_api,
     register_by_api,
     registration_view,
@@ -132,14 +136,16 @@ def test_a_missed_appointment_asks_to_register_again(
         lambda m: m["To"] == person.email and "missed" in str(m["Subject"])
     )
     assert notice["Subject"] == "Emergency appointment missed: please register again"
-    assert first_link(notice) == f"{local_stack.web_url}/"
+    # The form, in the person's language.
+    assert first_link(notice) == f"{local_stack.web_url}/?lang=en"
     page = open_page(viewport=PHONE, locale="en-GB")
 
     page.goto(link)
 
     expect_heading(page, EN["state.no_show.heading"])
     expect(page.get_by_text(EN["state.no_show.text"])).to_be_visible()
-    expect(page.locator("#appointment-section")).to_be_hidden()
+    expect(page.locator("#bring")).to_be_hidden()
+    expect(page.locator("#release-section")).to_be_hidden()
     expect(page.locator("#withdraw-section")).to_be_hidden()
     assert_no_horizontal_scrolling(page)
     assert_accessible(page, "status: no-show")
@@ -159,3 +165,51 @@ def test_a_wrong_or_missing_link_is_explained(local_stack: LocalStack, open_page
     page.goto(form_url(local_stack, "status.html"))
     expect_heading(page, EN["status.no_access.heading"])
     expect(page.get_by_role("link", name=EN["status.register_link"])).to_be_visible()
+
+
+def _release_link(mail: EmailMessage) -> str | None:
+    """The invitation's "I can't come today" link, from the text part."""
+    part = mail.get_body(preferencelist=("plain",))
+    text = part.get_content() if isinstance(part, EmailMessage) else ""
+    found = re.search(r"https?://\S+&view=release", str(text))
+    return found.group(0) if found else None
+
+
+def test_i_cannot_come_today_from_the_invitation_mail(
+    local_stack: LocalStack, open_page: OpenPage, screenshots: Path
+) -> None:
+    de = messages("de")
+    person = Person()
+    link = queue_by_api(local_stack, person, "de").link
+    allocate_today(local_stack)
+    invitation = local_stack.wait_for_mail(
+        lambda m: m["To"] == person.email and _release_link(m) is not None
+    )
+    release_link = _release_link(invitation)
+    assert release_link is not None
+    invited = registration_view(local_stack, link)
+    assert invited["status"] == "invited" and invited["can_release"] is True, invited
+    page = open_page(viewport=PHONE, locale="en-GB")
+
+    # The mail's link opens the section, in the mail's language, and changes nothing.
+    page.goto(release_link)
+    section = page.locator("#release-section")
+    expect(section).to_be_focused()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    reference = invited["reference"]
+    expect(page.locator("#reference-code")).to_have_text(f"{reference[:4]}-{reference[4:]}")
+    expect(page.locator("#release-from-mail")).to_have_text(de["release.from_mail"])
+    assert registration_view(local_stack, link)["status"] == "invited"
+    assert "token" not in page.url
+
+    section.get_by_role("button", name=de["release.button"]).click()
+    page.get_by_role("button", name=de["release.confirm.yes"]).click()
+
+    expect_heading(page, de["state.released.heading"])
+    expect(page.locator("#state-text")).to_have_text(de["state.released.text"])
+    expect(page.locator("#queue-position")).to_be_visible()
+    released = registration_view(local_stack, link)
+    assert released["status"] == "waiting"
+    assert released["released_on"] == office_today().isoformat()
+    assert_accessible(page, "status: released on the local stack")
+    shot(page, screenshots, "35-released-local-stack")
