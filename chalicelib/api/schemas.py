@@ -65,6 +65,8 @@ def _document_name(value: str) -> str:
         return value
     for ch in value:
         category = unicodedata.category(ch)
+        if ch == " " or ch in _NAME_PUNCTUATION:
+            continue
         if category.startswith("L") and _script(ch) != "LATIN":
             raise _name_error(
                 "name_script",
@@ -75,7 +77,7 @@ def _document_name(value: str) -> str:
             )
         if ch.isdigit():
             raise _name_error("name_digit", "must not contain digits")
-        if not (category.startswith(("L", "M")) or ch == " " or ch in _NAME_PUNCTUATION):
+        if not category.startswith(("L", "M")):
             raise _name_error(
                 "name_character",
                 "may hold only letters, spaces, hyphens and apostrophes (found '{character}')",
