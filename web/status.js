@@ -165,6 +165,7 @@
 
     const state = $("state");
     const shown = shownState(v);
+    if (shownStatus !== null && shownStatus !== shown) releaseUnavailable = false; // said before
     state.dataset.status = shown;
     state.className = `notice ${noticeClass(shown)}`;
     $("state-heading").textContent = t(`state.${shown}.heading`);
@@ -885,6 +886,7 @@
       if (!readAccess()) return;
       view = null;
       shownStatus = null;
+      releaseUnavailable = false;
       restartPolling();
       showFirstView();
     });
