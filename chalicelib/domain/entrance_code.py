@@ -108,10 +108,14 @@ def is_reference(value: str) -> bool:
 
 
 def format_reference(ref: str) -> str:
-    """'7K3MQ9XD' as people see it in mails and on pages: '7K3M-Q9XD'."""
-    if not is_reference(ref):
-        raise ValueError("not a canonical reference")
-    return f"{ref[:4]}-{ref[4:]}"
+    """'7K3MQ9XD' as people see it in mails and on pages: '7K3M-Q9XD'.
+
+    Display only, so it never fails a mail: what is no reference (an empty one of a
+    registration made before references existed) is shown as it is, and the mails leave
+    an empty reference out.
+    """
+    canonical = normalise_reference(ref)
+    return f"{canonical[:4]}-{canonical[4:]}" if canonical else ref
 
 
 # -- the signed pass -----------------------------------------------------------------------

@@ -412,3 +412,22 @@ def test_every_subject_arrives_exactly_as_the_template_wrote_it(language: str, n
         head = raw.split(b"\n\n", 1)[0]
         assert head.isascii()
         assert all(len(line) <= 78 for line in head.split(b"\n"))
+
+
+@pytest.mark.parametrize("name", [n for n in (*SERVICE_MAILS, *DAY_MAILS) if n != "invitation"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_registration_without_a_reference_gets_its_mail_without_the_line(
+    language: str, name: str
+) -> None:
+    # Registrations made before references existed: the mail goes, the empty label does not.
+    with_one = render(name, language, "a@example.org", _service_context(name, language))
+    context = _service_context(name, language) | {"reference": ""}
+
+    mail = render(name, language, "a@example.org", context)
+
+    assert "<strong></strong>" not in mail.html
+    assert '<bdi dir="ltr"></bdi>' not in mail.html
+    _balanced(mail.html)
+    label_line = next(line for line in with_one.text.splitlines() if REFERENCE in line)
+    assert label_line.replace(REFERENCE, "").strip() not in mail.text
+    assert "\n\n\n" not in mail.text
