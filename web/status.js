@@ -718,7 +718,7 @@
     $("release-dialog").close("sent");
     openRelease = false;
     if (answer.ok || answer.status === 404 || answer.status === 401) {
-      if (accept(answer)) announce(t("state.released.heading"));
+      accept(answer); // the new state takes the focus, which reads it out
       return;
     }
     const problem = answer.data || {};
