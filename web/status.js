@@ -276,7 +276,7 @@
     show($("bring"), coming);
     const code = referenceOf(v);
     $("bring-number").textContent = code
-      ? t("bring.reference", { code: formatReference(code) })
+      ? t("bring.reference", { code: `\u2066${formatReference(code)}\u2069` }) // left to right, also in Arabic
       : t("bring.number", { id: v.registration_id });
     show($("appointment-cannot-come"), coming && v.can_release === true);
   }
