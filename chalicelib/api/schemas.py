@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -234,10 +235,35 @@ class RegistrationRequest(RequestModel):
     )
 
 
+# Formats people's phones and offices make that cannot be read here, by the name people know.
+_UNREADABLE_FORMATS = {
+    "image/heic": "HEIC",
+    "image/heic-sequence": "HEIC",
+    "image/heif": "HEIF",
+    "image/heif-sequence": "HEIF",
+    "application/msword": "Word",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.oasis.opendocument.text": "OpenDocument",
+}
+
+
+def _readable_format(value: object) -> object:
+    """A HEIC photo or a Word file is refused with what to send instead."""
+    if isinstance(value, str) and value.lower() in _UNREADABLE_FORMATS:
+        raise PydanticCustomError(
+            "unreadable_format",
+            "{format} files cannot be checked here. Send a photo as JPEG (on an iPhone: "
+            "Settings > Camera > Formats > Most Compatible, or share the photo by mail, which "
+            "sends a JPEG) or a document as PDF (Word: File > Save as > PDF).",
+            {"format": _UNREADABLE_FORMATS[value.lower()]},
+        )
+    return value
+
+
 class DocumentRequest(RequestModel):
     kind: DocumentKind
     filename: Filename
-    content_type: ContentType
+    content_type: Annotated[ContentType, BeforeValidator(_readable_format)]
     size_bytes: int = Field(
         ge=1,
         description=f"Exact size of the file in bytes; at most {MAX_DOCUMENT_BYTES} (10 MiB).",

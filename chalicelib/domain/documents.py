@@ -35,7 +35,11 @@ MAGIC_BYTES: dict[ContentType, bytes] = {
     ContentType.JPEG: b"\xff\xd8\xff",
     ContentType.PNG: b"\x89PNG\r\n\x1a\n",
 }
-MAGIC_PREFIX_LENGTH = max(len(m) for m in MAGIC_BYTES.values())
+# PDF readers take a file whose "%PDF-" header comes after a byte-order mark, a CR/LF or other
+# bytes, as long as it starts within the first 1024 bytes (Adobe's PDF reference, implementation
+# note 13): such files are what scanners and mail programs send, and they count.
+PDF_HEADER_WITHIN = 1024
+MAGIC_PREFIX_LENGTH = max(PDF_HEADER_WITHIN, *(len(m) for m in MAGIC_BYTES.values()))
 
 # The file name extensions of each type; the first is added to a name that has none of them.
 EXTENSIONS: dict[ContentType, tuple[str, ...]] = {
@@ -92,7 +96,10 @@ def named_for_type(filename: str, content_type: ContentType) -> str:
 
 
 def content_matches(content_type: ContentType, prefix: bytes) -> bool:
-    """True when the object's first bytes are the signature of its declared type."""
+    """True when the object's first bytes are the signature of its declared type (a PDF's
+    anywhere in its first PDF_HEADER_WITHIN bytes)."""
+    if content_type is ContentType.PDF:
+        return MAGIC_BYTES[content_type] in prefix[:PDF_HEADER_WITHIN]
     return prefix.startswith(MAGIC_BYTES[content_type])
 
 

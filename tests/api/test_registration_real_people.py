@@ -18,7 +18,7 @@ from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.identity import legacy_identity_key
 from chalicelib.domain.registration import Registration, Status, TitleType
 from tests.api.test_registration import post, problem, table_items
-from tests.applicant_flow import register, registration_body
+from tests.applicant_flow import PDF, post_form, register, registration_body
 from tests.conftest import FixedClock, sent_mails
 
 # Every pair of issue 15: the same person, as on the card and as in the zone or on a plain
@@ -252,3 +252,44 @@ def test_a_local_part_needing_smtputf8_is_refused_with_a_clear_message(client: C
     assert "cannot be delivered" in errors["email"]
     assert table_items() == []
     assert sent_mails() == []
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preamble", [b"\xef\xbb\xbf", b"\r\n", b"\x00" * 700])
+def test_a_pdf_whose_header_follows_other_bytes_is_verified(
+    client: Client, preamble: bytes
+) -> None:
+    applicant = register(client)
+    assert applicant.post("confirm-email").status_code == 200
+    content = preamble + PDF
+    granted = json.loads(applicant.request_upload("other", "application/pdf", len(content)).body)
+
+    post_form(granted["upload"], content, "application/pdf")
+
+    [document] = json.loads(applicant.get().body)["documents"]
+    assert document["status"] == "verified"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "named"),
+    [
+        ("image/heic", "HEIC"),
+        ("image/heif", "HEIF"),
+        ("application/msword", "Word"),
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
+    ],
+)
+def test_heic_and_word_files_are_refused_with_what_to_send_instead(
+    client: Client, content_type: str, named: str
+) -> None:
+    applicant = register(client)
+    assert applicant.post("confirm-email").status_code == 200
+
+    answer = applicant.request_upload("passport", content_type, 1000)
+
+    [error] = problem(answer, 422, "validation_failed")["errors"]
+    assert error["field"] == "content_type"
+    assert error["message"].startswith(f"{named} files cannot be checked here")
+    assert "JPEG" in error["message"] and "PDF" in error["message"]
