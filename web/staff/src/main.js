@@ -161,6 +161,7 @@ function newPasswordForm() {
     h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("newpw.submit"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    message.replaceChildren();
     if (first.input.value !== second.input.value) {
       message.replaceChildren(alert("danger", t("newpw.mismatch")));
       return;
@@ -193,6 +194,7 @@ function totpForm(setup) {
     h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("totp.submit"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    message.replaceChildren();
     const value = code.input.value.replace(/\s/g, "");
     try {
       step(setup ? await auth.verifyTotpSetup(value) : await auth.sendTotp(value));
@@ -243,6 +245,7 @@ async function endSession(why) {
   for (const name of ACTIVITY) document.removeEventListener(name, resetIdle);
   const username = auth.identity() ? auth.identity().username : "";
   state.record = null;
+  document.getElementById("announcer").textContent = "";
   try { await auth.signOut(); } finally { ending = false; }
   notice = { locked: "signin.locked", expired: "signin.expired", signed_out: "signin.signed_out" }[why] || null;
   signInForm(why === "locked" ? username : "");

@@ -27,19 +27,26 @@ export async function capacityPage(main, state) {
       button(t("capacity.next"), () => { month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1)); load(); }, "secondary", { "data-month": "next" })),
     title, status, grid, editor);
 
+  let loads = 0;
+
   async function load() {
-    const last = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 0));
-    title.textContent = month.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
+    // Months paged quickly: only the last one asked for is drawn.
+    loads += 1;
+    const mine = loads;
+    const shown = month;
+    const last = new Date(Date.UTC(shown.getUTCFullYear(), shown.getUTCMonth() + 1, 0));
     let answer;
     try {
-      answer = await state.api.get(`/staff/capacity?from=${iso(month)}&to=${iso(last)}`);
+      answer = await state.api.get(`/staff/capacity?from=${iso(shown)}&to=${iso(last)}`);
     } catch (error) {
-      status.replaceChildren(alert("danger", error.message));
+      if (mine === loads) status.replaceChildren(alert("danger", error.message));
       return;
     }
+    if (mine !== loads) return;
+    title.textContent = shown.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
     const names = t("weekday.short").split(",");
     const cells = names.map((name) => h("div", { class: "weekday", "aria-hidden": "true" }, name));
-    const offset = (month.getUTCDay() + 6) % 7;
+    const offset = (shown.getUTCDay() + 6) % 7;
     for (let i = 0; i < offset; i += 1) cells.push(h("div", { "aria-hidden": "true" }));
     for (const item of answer.items) cells.push(dayCell(item));
     grid.replaceChildren(...cells);
@@ -52,8 +59,8 @@ export async function capacityPage(main, state) {
     const lines = [h("strong", {}, String(date.getUTCDate()))];
     if (item.closed) lines.push(h("div", {}, t("capacity.closed")));
     else lines.push(h("div", {}, `${item.slots} ${t("capacity.slots")}`), h("div", {}, `${item.given} ${t("capacity.given")}`));
-    for (const window_ of item.windows || []) {
-      lines.push(h("div", { class: "kern-body--small" }, `${time(window_.start)}: ${window_.capacity}`));
+    if (!item.closed && (item.windows || []).length) {
+      lines.push(h("div", { class: "windows" }, item.windows.map((w) => `${time(w.start)} ${w.capacity}`).join(" · ")));
     }
     if (flagged) lines.push(h("div", { class: "kern-body--small" }, "⚑ ", t("capacity.flag")));
     if (item.notice) lines.push(h("div", { class: "kern-body--small" }, item.notice));

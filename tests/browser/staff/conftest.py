@@ -1,0 +1,177 @@
+"""The staff console's browser tests: their own local stack (the console on its own port, the
+API allowing its origin), people in it, and one signed-in browser page shared by the tests."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from PIL import Image, ImageDraw
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from infra import local_cognito
+from infra.local_stack import REPO_ROOT, LocalStack, free_ports
+from tests.applicant_flow import http_proof_of_work, registration_body
+from tests.browser.conftest import TIMEOUT_MS
+from tests.e2e.applicants import LINK, verify_by_staff, wait_until_read
+
+SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+
+
+@dataclass(frozen=True)
+class StaffStack:
+    stack: LocalStack
+    console_url: str
+
+    def secret(self, username: str) -> str:
+        pool = self.stack.staff_pool
+        assert pool is not None
+        return pool.totp_secrets[username]
+
+
+@pytest.fixture(scope="module")
+def staff_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffStack]:
+    if not (REPO_ROOT / "build" / "web-staff" / "index.html").exists():
+        pytest.fail("the staff console is not built: make staff-console")
+    root = tmp_path_factory.mktemp("staff-stack")
+    moto_port, api_port, staff_port = free_ports(3)
+    with LocalStack(
+        moto_port,
+        api_port,
+        {},
+        root / "outbox",
+        log_dir=root / "log",
+        staff_port=staff_port,
+        run_schedules=False,
+        echo_mail=False,
+    ) as stack:
+        assert stack.staff_url is not None
+        yield StaffStack(stack, stack.staff_url)
+
+
+def unreadable_photo(text: str) -> bytes:
+    """A JPEG the reader finds no zone on: the registration goes to a person's review."""
+    image = Image.new("RGB", (640, 400), "white")
+    ImageDraw.Draw(image).text((40, 180), text, fill="black")
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    return out.getvalue()
+
+
+def submitted_for_review(stack: LocalStack, email: str, **typed: Any) -> str:
+    """Registered, confirmed, a photo and a PDF nobody's reader can read, submitted: in review."""
+    api = stack.api_url
+    body: Any = {**registration_body(email=email, **typed), "altcha": http_proof_of_work(api)}
+    created = requests.post(f"{api}/registrations", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    registration_id: str = created.json()["registration_id"]
+    mail = stack.wait_for_mail(lambda m: m["To"] == email)
+    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    link = LINK.search(text)
+    assert link is not None and link["id"] == registration_id, text
+    token = link["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    base = f"{api}/registrations/{registration_id}"
+    assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
+    documents = [
+        ("passport", "passport.jpg", unreadable_photo("PASSPORT (test)"), "image/jpeg"),
+        ("residence_title", "card.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+    ]
+    for kind, filename, content, content_type in documents:
+        request: dict[str, Any] = {
+            "kind": kind,
+            "filename": filename,
+            "content_type": content_type,
+            "size_bytes": len(content),
+        }
+        granted = requests.post(f"{base}/documents", headers=auth, json=request, timeout=10)
+        assert granted.status_code == 201, granted.text
+        upload = granted.json()["upload"]
+        files = {"file": (filename, content, content_type)}
+        sent = requests.post(upload["url"], data=upload["fields"], files=files, timeout=10)
+        assert sent.status_code in (200, 201, 204), sent.text
+    wait_until_read(api, registration_id, auth)
+    answer = requests.post(f"{base}/submit", headers=auth, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "in_review", answer.json()
+    return registration_id
+
+
+@dataclass(frozen=True)
+class Day:
+    """Who the tests' day holds: one person invited today, one waiting for a review."""
+
+    invited_id: str
+    invited_family_name: str
+    review_id: str
+    review_family_name: str
+
+
+@pytest.fixture(scope="module")
+def day(staff_stack: StaffStack) -> Day:
+    stack = staff_stack.stack
+    invited = submitted_for_review(
+        stack, "invited.console@example.org", given_names="Amira", family_name="Haddad"
+    )
+    verify_by_staff(stack, invited)
+    stack.run_allocation("--slots", "5")
+    review = submitted_for_review(
+        stack, "review.console@example.org", given_names="Jonas", family_name="Prüfling"
+    )
+    return Day(invited, "Haddad", review, "Prüfling")
+
+
+@pytest.fixture(scope="module")
+def console_page(browser: Browser, staff_stack: StaffStack) -> Iterator[Page]:
+    """One page for the module's tests, on a desktop; script errors and CSP refusals fail."""
+    context = browser.new_context(
+        viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin", accept_downloads=True
+    )
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield page
+    context.close()
+    assert problems == []
+
+
+def sign_in(page: Page, console_url: str, username: str, password: str, secret: str) -> None:
+    """Name and password, then the authenticator's code (once more with the next code when the
+    30-second step turned between computing and checking it)."""
+    page.goto(console_url)
+    page.get_by_label("Benutzername oder E-Mail").fill(username)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    enter_code(page, secret)
+    expect(page.locator("header").get_by_text(f"Angemeldet als {username}")).to_be_visible()
+
+
+def enter_code(page: Page, secret: str, button: str = "Bestätigen") -> None:
+    code = page.get_by_label("Sechsstelliger Code")
+    code.fill(local_cognito.totp_code(secret))
+    page.get_by_role("button", name=button).click()
+    wrong = page.get_by_text("Der Code stimmt nicht.")
+    signed_in = page.locator("header").get_by_text("Angemeldet als")
+    expect(wrong.or_(signed_in)).to_be_visible()
+    if wrong.is_visible():
+        code.fill(local_cognito.totp_code(secret))
+        page.get_by_role("button", name=button).click()
+
+
+def shot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"staff-{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
