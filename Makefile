@@ -107,7 +107,8 @@ deploy: package
 	$(MAKE) publish-web
 
 ## Upload web/ with a config.js that points at the deployed API, then refresh CloudFront.
-publish-web:
+## The staff console goes under /staff/ (built, with a config.js naming the user pool).
+publish-web: $(STAFF_CONSOLE)
 	@set -e; \
 	out() { aws cloudformation describe-stacks --region $(AWS_REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
@@ -115,9 +116,14 @@ publish-web:
 	rm -rf $(BUILD)/web && mkdir -p $(BUILD) && cp -R web $(BUILD)/web; \
 	printf '"use strict";\nwindow.NFT_CONFIG = Object.freeze({"apiBaseUrl": "%s"});\n' \
 		"$${api%/}" > $(BUILD)/web/config.js; \
+	rm -rf $(BUILD)/web/staff && cp -R $(BUILD)/web-staff $(BUILD)/web/staff; \
+	printf '"use strict";\nwindow.NFT_STAFF_CONFIG = Object.freeze({"apiBaseUrl": "%s", "cognito": {"region": "%s", "userPoolId": "%s", "clientId": "%s", "endpoint": null}});\n' \
+		"$${api%/}" "$(AWS_REGION)" "$$(out UserPoolId)" "$$(out UserPoolClientId)" \
+		> $(BUILD)/web/staff/config.js; \
 	aws s3 sync --delete $(BUILD)/web "s3://$$bucket"; \
 	aws cloudfront create-invalidation --distribution-id "$$dist" --paths '/*' >/dev/null; \
-	echo "web form: $$(out WebBaseUrl)"
+	echo "web form: $$(out WebBaseUrl)"; \
+	echo "staff console: $$(out WebBaseUrl)/staff/index.html"
 
 clean:
 	rm -rf $(VENV) var build .pytest_cache .mypy_cache .ruff_cache
