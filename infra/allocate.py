@@ -3,7 +3,9 @@
 Talks to whatever AWS_ENDPOINT_URL points to (the local stack's moto server by default) with
 the `local` stage's settings, gives today's remaining appointments and mails them, and prints a
 summary of ids and counts (JSON, the only thing on stdout; the service's logs go to stderr).
-`--end-of-day` closes a day instead (no-shows and their mails; only once the day is over, from
+`--at 07:45` runs as at that local time of today (the windows an hour later are
+reachable; a run at the real time of an afternoon reaches none). `--end-of-day` closes a day
+instead (no-shows and their mails; only once the day is over, from
 20:00 office time); `--slots N` first sets the date's capacity (e.g. to allocate locally on a
 weekend). `make allocate ARGS="--slots 5"` runs it.
 """
@@ -15,12 +17,12 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from chalicelib import bootstrap
-from chalicelib.domain.calendar import office_today
+from chalicelib.domain.calendar import OFFICE_TZ, office_today
 from chalicelib.domain.errors import DomainError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +48,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the office-local date (YYYY-MM-DD); allocation gives today's appointments only",
     )
     parser.add_argument("--end-of-day", action="store_true", help="close the day instead")
+    parser.add_argument(
+        "--at",
+        type=time.fromisoformat,
+        help="run as at this office-local time today (HH:MM), e.g. 07:45 to give every window",
+    )
     parser.add_argument("--slots", type=int, help="set the date's capacity first (0 closes)")
     args = parser.parse_args(argv)
 
@@ -75,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any] | None:
     services = bootstrap.container()
     now = services.clock()
+    if args.at is not None:
+        now = datetime.combine(office_today(now), args.at, tzinfo=OFFICE_TZ)
     day = args.date or office_today(now)
     print(f"endpoint {os.environ['AWS_ENDPOINT_URL']}, date {day.isoformat()}", file=sys.stderr)
     if args.slots is not None:

@@ -146,6 +146,7 @@ def registration_view(status: RegistrationStatus) -> RegistrationView:
         now = c.clock()
         can_release = (
             r.status is Status.INVITED
+            and r.queued_at is not None  # invited from review: withdraw, not release
             and appointment.date == office_today(now)
             and now < datetime.fromisoformat(appointment.window_end)
         )

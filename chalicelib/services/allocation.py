@@ -333,7 +333,9 @@ class AllocationService:
         after: str | None = None
         room = self._free_window(counter, now) is not None
         while room:
-            page = self._repo.waiting(office_id, after, PAGE_LIMIT)
+            page = self._repo.waiting(
+                office_id, after, min(self._free_places(counter, now), PAGE_LIMIT)
+            )
             if not page:
                 break
             for registration in page:
@@ -439,6 +441,14 @@ class AllocationService:
             if not room:
                 break
         return counter
+
+    def _free_places(self, counter: DayCounter, now: datetime) -> int:
+        """The places a run at `now` can still give: those of the reachable windows."""
+        return sum(
+            max(window.capacity - counter.taken.get(window.key, 0), 0)
+            for window in self._arrivals.windows(counter.day, self._slots(counter))
+            if self._arrivals.reachable(window, now)
+        )
 
     def _free_window(self, counter: DayCounter, now: datetime) -> ArrivalWindow | None:
         """The earliest window of the day with a free place that a person told at `now` can
@@ -585,7 +595,7 @@ class AllocationService:
                 invitation,
                 registration,
                 final_status=final_status,
-                outcome=invitation.outcome or Outcome.NO_SHOW.value,
+                outcome=invitation.outcome or final_status.value,
                 erase_after=_epoch(now + self._retention),
                 mail=mail,
                 claim_id=run_id,

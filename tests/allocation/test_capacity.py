@@ -97,7 +97,7 @@ def test_weekends_and_holidays_have_no_slots_unless_staff_open_them(
     allocation: AllocationService, queue: Queue
 ) -> None:
     queue.fill(2)
-    saturday = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+    saturday = datetime(2026, 11, 28, 7, 0, tzinfo=UTC)  # 08:00: the 09:00 window is reachable
     christmas = datetime(2026, 12, 25, 8, 0, tzinfo=UTC)
 
     assert allocation.allocate_day(saturday).invited == 0

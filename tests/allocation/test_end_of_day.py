@@ -79,7 +79,7 @@ def test_invitations_not_checked_in_become_no_shows(
 
     assert list(register_again_mails()) == [missed.email]
     text = register_again_mails()[missed.email]
-    assert f"{TEST_ENV['WEB_BASE_URL']}/\n" in text
+    assert f"{TEST_ENV['WEB_BASE_URL']}/?lang=en" in text
     assert "Tuesday, 24 November 2026" in text
     assert "register again" in text
 

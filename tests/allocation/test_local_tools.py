@@ -17,7 +17,7 @@ from chalicelib import bootstrap
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.domain.calendar import office_today
-from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY, PURGE
+from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY, PURGE, TOP_UP
 from infra import allocate
 from infra.local_scheduler import app_schedules, due_runs, fires_at
 from infra.table import create_table
@@ -29,10 +29,11 @@ def at(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
 
 
-def test_the_app_schedules_are_the_four_rules() -> None:
+def test_the_app_schedules_are_the_five_rules() -> None:
     assert app_schedules() == {
         "allocate_morning": ALLOCATION_MON_TUE_WED_FRI,
         "allocate_thursday": ALLOCATION_THU,
+        "top_up": TOP_UP,
         "end_of_day": END_OF_DAY,
         "purge_expired": PURGE,
     }
@@ -40,6 +41,11 @@ def test_the_app_schedules_are_the_four_rules() -> None:
 
 def test_due_runs_lists_every_firing_in_between_as_eventbridge_would() -> None:
     runs = due_runs(at("2026-03-26T00:00:00+00:00"), at("2026-03-30T23:59:00+00:00"))
+    top_ups = [r.time for r in runs if r.function_name == "top_up"]
+    # Every quarter hour from 06:00 to 14:45 UTC on the three weekdays in the range.
+    assert len(top_ups) == 3 * 36
+    assert top_ups[0].isoformat() == "2026-03-26T06:00:00+00:00"
+    runs = [r for r in runs if r.function_name != "top_up"]
 
     assert [(r.function_name, r.time.isoformat()) for r in runs] == [
         ("purge_expired", "2026-03-26T02:30:00+00:00"),
@@ -68,9 +74,12 @@ def test_due_runs_excludes_previous_and_includes_now() -> None:
     run = at("2026-11-24T06:45:00+00:00")
     tick = at("2026-11-24T06:45:30+00:00")
 
-    assert [r.time for r in due_runs(at("2026-11-24T06:44:30+00:00"), tick)] == [run]
-    assert due_runs(tick, at("2026-11-24T06:46:00+00:00")) == []
-    assert due_runs(at("2026-11-24T06:30:00+00:00"), at("2026-11-24T06:44:59+00:00")) == []
+    def morning(previous: str, now: datetime) -> list[datetime]:
+        return [r.time for r in due_runs(at(previous), now) if r.function_name != "top_up"]
+
+    assert morning("2026-11-24T06:44:30+00:00", tick) == [run]
+    assert morning("2026-11-24T06:45:30+00:00", at("2026-11-24T06:46:00+00:00")) == []
+    assert morning("2026-11-24T06:30:00+00:00", at("2026-11-24T06:44:59+00:00")) == []
 
 
 def test_the_scheduler_refuses_what_it_cannot_read() -> None:
@@ -113,7 +122,7 @@ def test_allocate_runs_todays_allocation_against_the_emulation(
     queue.fill(3)
 
     # Today may be a weekend or a holiday: open it with two slots, then allocate.
-    assert allocate.main(["--slots", "2"]) == 0
+    assert allocate.main(["--slots", "2", "--at", "08:00"]) == 0
 
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # after the logs
     assert (summary["verdict"], summary["capacity"], summary["invited"]) == ("run", 2, 2)

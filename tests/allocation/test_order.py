@@ -76,8 +76,8 @@ def test_the_invited_leave_the_queue_with_their_appointment(
     assert first.appointment is not None
     assert first.appointment.date == TUESDAY
     assert (first.appointment.window_start, first.appointment.window_end) == (
-        "2026-11-24T08:00+01:00",
-        "2026-11-24T08:30+01:00",
+        "2026-11-24T09:00+01:00",
+        "2026-11-24T09:30+01:00",
     )
     assert "Eberhardstraße 39, 70173 Stuttgart" in first.appointment.address
     fourth = registrations.get(people[3].registration_id)
@@ -155,7 +155,7 @@ def test_invitation_mail_tells_what_the_applicant_must_know(
     en = text_part(mails[english.email])
     for expected in (
         "Tuesday, 24 November 2026",
-        "between 08:00 and 08:30",
+        "between 09:00 and 09:30",
         "Eberhardstraße 39, 70173 Stuttgart",
         "passport",
         "residence title",
@@ -170,7 +170,7 @@ def test_invitation_mail_tells_what_the_applicant_must_know(
     de = text_part(mails[german.email])
     for expected in (
         "Dienstag, 24. November 2026",
-        "zwischen 08:00 und 08:30 Uhr",
+        "zwischen 09:30 und 10:00 Uhr",  # the second of the queue, the second window
         "Reisepass",
         "Aufenthaltstitel",
         "Originale aller Unterlagen",

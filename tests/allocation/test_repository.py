@@ -52,7 +52,7 @@ def test_an_invitation_counts_the_day_moves_the_registration_and_records_it(
 
     assert invite(days, person, DayCounter(TUESDAY)) == InviteOutcome(invited=True)
 
-    assert days.day(OFFICE, TUESDAY) == DayCounter(TUESDAY, given=1)
+    assert days.day(OFFICE, TUESDAY) == DayCounter(TUESDAY, given=1, taken={"0800": 1})
     [recorded] = days.invitations(OFFICE, TUESDAY)
     assert recorded == invitation_for(person, 1)
     stored = days.registration(person.registration_id)
@@ -93,13 +93,14 @@ def test_a_capacity_changed_meanwhile_is_refused(
 
     assert outcome == InviteOutcome(invited=False, day_changed=True)
     assert days.day(OFFICE, TUESDAY) == DayCounter(TUESDAY, given=0, slots_override=5)
+    # the window's capacity is the caller's; the override decides it
     assert invite(days, person, days.day(OFFICE, TUESDAY), capacity=5).invited
 
 
-def test_a_full_day_is_not_asked(queue: Queue, days: DynamoAllocationRepository) -> None:
+def test_a_full_window_is_not_asked(queue: Queue, days: DynamoAllocationRepository) -> None:
     [person] = queue.fill(1)
     with pytest.raises(ValueError):
-        invite(days, person, DayCounter(TUESDAY, given=3), capacity=3)
+        invite(days, person, DayCounter(TUESDAY, given=3, taken={"0800": 3}), capacity=3)
 
 
 def test_a_mail_is_claimed_by_one_run_until_its_lease_lapses(
