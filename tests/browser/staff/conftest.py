@@ -104,11 +104,18 @@ def submitted_for_review(stack: LocalStack, email: str, **typed: Any) -> str:
 
 
 @dataclass(frozen=True)
-class Day:
-    """Who the tests' day holds: one person invited today, one waiting for a review."""
+class Invited:
+    registration_id: str
+    family_name: str
+    email: str
 
-    invited_id: str
-    invited_family_name: str
+
+@dataclass(frozen=True)
+class Day:
+    """Who the tests' day holds: two people invited today, one waiting for a review."""
+
+    at_the_desk: Invited
+    with_a_pass: Invited
     review_id: str
     review_family_name: str
 
@@ -116,15 +123,59 @@ class Day:
 @pytest.fixture(scope="module")
 def day(staff_stack: StaffStack) -> Day:
     stack = staff_stack.stack
-    invited = submitted_for_review(
-        stack, "invited.console@example.org", given_names="Amira", family_name="Haddad"
-    )
-    verify_by_staff(stack, invited)
-    stack.run_allocation("--slots", "5")
+    invited = []
+    for given, family in (("Amira", "Haddad"), ("Yusuf", "Demir")):
+        email = f"{family.lower()}.console@example.org"
+        registration_id = submitted_for_review(stack, email, given_names=given, family_name=family)
+        verify_by_staff(stack, registration_id)
+        invited.append(Invited(registration_id, family, email))
+    summary = stack.run_allocation("--slots", "5")
+    assert summary["given_after"] >= 2, summary
     review = submitted_for_review(
         stack, "review.console@example.org", given_names="Jonas", family_name="Prüfling"
     )
-    return Day(invited, "Haddad", review, "Prüfling")
+    return Day(invited[0], invited[1], review, "Prüfling")
+
+
+def reference_of(stack: LocalStack, registration_id: str) -> str:
+    """The invitation's reference code, as the day list gives it to staff."""
+    answer = requests.get(
+        f"{stack.api_url}/staff/appointments",
+        headers={"Authorization": f"Bearer {stack.staff_token('staff')}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    (item,) = [i for i in answer.json()["items"] if i["registration_id"] == registration_id]
+    reference: str = item["reference"]
+    return reference
+
+
+def invitation_qr(stack: LocalStack, email: str) -> bytes:
+    """The QR code image of a person's invitation mail (the pass the entrance scans)."""
+    mail = stack.wait_for_mail(
+        lambda m: m["To"] == email and any(p.get_content_type() == "image/png" for p in m.walk())
+    )
+    (png,) = [p for p in mail.walk() if p.get_content_type() == "image/png"]
+    content = png.get_payload(decode=True)
+    assert isinstance(content, bytes)
+    return content
+
+
+def camera_video(png: bytes, path: Path, frames: int = 10) -> Path:
+    """A Y4M video (what Chromium's fake camera plays) of the image held up on a white sheet."""
+    width, height = 640, 480
+    sheet = Image.new("RGB", (width, height), "white")
+    code = Image.open(io.BytesIO(png)).convert("RGB")
+    side = 400
+    sheet.paste(code.resize((side, side), Image.Resampling.NEAREST), ((width - side) // 2, 40))
+    y, cb, cr = sheet.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for _ in range(frames):
+            video.write(b"FRAME\n" + planes)
+    return path
 
 
 @pytest.fixture(scope="module")

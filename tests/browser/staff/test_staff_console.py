@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 import requests
@@ -15,11 +16,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from infra import local_cognito
 from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.staff.conftest import (
     DESKTOP,
     Day,
     StaffStack,
+    camera_video,
     enter_code,
+    invitation_qr,
+    reference_of,
     shot,
     sign_in,
 )
@@ -80,7 +85,7 @@ def test_a_new_clerk_sets_a_password_and_an_authenticator_then_signs_in_with_a_c
     context.close()
 
 
-def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
+def test_the_entrance_takes_a_typed_code_green_and_an_unknown_one_red(
     console_page: Page, staff_stack: StaffStack, day: Day
 ) -> None:
     page = console_page
@@ -91,53 +96,103 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
         local_cognito.DEMO_PASSWORD,
         staff_stack.secret("admin"),
     )
+    page.get_by_role("link", name="Eingang").click()
+    expect(page.get_by_role("heading", name="Eingang")).to_be_visible()
+    code = page.get_by_label("Code der Einladung")
+    code.fill("0000-0000")
+    code.press("Enter")
+    expect(page.locator("[data-verdict=bad]")).to_contain_text("keine Einladung")
+    assert_accessible(page, "entrance, red")
+
+    reference = reference_of(staff_stack.stack, day.at_the_desk.registration_id)
+    code.fill(f"{reference[:4]}-{reference[4:]}".lower())
+    code.press("Enter")
+    verdict = page.locator("[data-verdict=ok]")
+    expect(verdict).to_contain_text("Haddad, Amira")
+    expect(verdict).to_contain_text("Angekommen um")
+    assert reference not in page.url and "Haddad" not in page.url
+    assert_accessible(page, "entrance, green")
+    shot(page, "entrance")
+    code.fill(reference)
+    code.press("Enter")
+    expect(page.locator("[data-verdict=ok]")).to_contain_text("Schon angekommen")
+
+
+def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
+    console_page: Page, staff_stack: StaffStack, day: Day
+) -> None:
+    page = console_page
+    page.get_by_role("link", name="Heute").click()
     expect(page.get_by_role("heading", name="Termine des Tages")).to_be_visible()
-    row = page.locator("tr", has_text=day.invited_family_name)
-    expect(row).to_be_visible()
-    assert "Haddad" not in page.url and day.invited_id not in page.url
+    row = page.locator("tr", has_text="Haddad")
+    expect(row).to_contain_text("angekommen")
+    expect(page.locator("tr", has_text="Demir")).to_contain_text("eingeladen")
     assert_accessible(page, "today")
     shot(page, "today")
 
-    # Search by name narrows the list, by keyboard only.
-    page.get_by_label("Suchen (Code, Name oder Geburtsdatum)").fill("nobody-such")
+    search = page.get_by_label("Suchen (Code, Name oder Geburtsdatum)")
+    search.fill("nobody-such")
     expect(row).to_have_count(0)
-    page.get_by_label("Suchen (Code, Name oder Geburtsdatum)").fill("hadd")
+    search.fill("hadd")
     expect(row).to_be_visible()
+    expect(page.locator("tr", has_text="Demir")).to_have_count(0)
 
     row.get_by_role("button", name="Angaben stimmen").click()
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Haddad")
     assert_accessible(page, "decision dialog")
     dialog.get_by_role("button", name="Abbrechen").click()
-    expect(row).to_contain_text("eingeladen")
+    expect(row).to_contain_text("angekommen")
 
+    # By keyboard: the button, then the dialog's focused "Bestätigen".
     row.get_by_role("button", name="Angaben stimmen").focus()
     page.keyboard.press("Enter")
-    page.keyboard.press("Enter")  # the dialog's focused button: Bestätigen
+    expect(page.get_by_role("dialog")).to_be_visible()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Gespeichert: Haddad")).to_be_visible()
     expect(row).to_contain_text("bedient")
 
-    # Undo (issue 13's API): while it is not there, the page shows the API's sentence.
-    undo = row.get_by_role("button", name="Rückgängig")
-    if undo.count():
-        undo.click()
-        page.get_by_role("dialog").get_by_label("Begründung").fill("falsche Person angeklickt")
-        page.get_by_role("dialog").get_by_role("button", name="Bestätigen").click()
-        expect(row).to_contain_text("angekommen")
+    row.get_by_role("button", name="Rückgängig").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Begründung").fill("falsche Person angeklickt")
+    dialog.get_by_role("button", name="Bestätigen").click()
+    expect(row).to_contain_text("angekommen")
+    search.fill("")
 
 
-def test_the_entrance_answers_a_typed_code_in_green_or_red(
-    console_page: Page, staff_stack: StaffStack, day: Day
+def test_the_entrance_reads_the_invitations_qr_code_from_the_camera(
+    browser: Browser, staff_stack: StaffStack, day: Day, tmp_path: Path
 ) -> None:
-    page = console_page
-    page.get_by_role("link", name="Eingang").click()
-    expect(page.get_by_role("heading", name="Eingang")).to_be_visible()
-    page.get_by_label("Code der Einladung").fill("0000-0000")
-    page.keyboard.press("Enter")
-    expect(page.locator("[data-verdict=bad]")).to_be_visible()
-    assert "0000" not in page.url
-    assert_accessible(page, "entrance, red")
-    shot(page, "entrance")
+    qr = invitation_qr(staff_stack.stack, day.with_a_pass.email)
+    video = camera_video(qr, tmp_path / "pass.y4m")
+    camera = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        sign_in(
+            page,
+            staff_stack.console_url,
+            "staff",
+            local_cognito.DEMO_PASSWORD,
+            staff_stack.secret("staff"),
+        )
+        page.get_by_role("link", name="Eingang").click()
+        page.get_by_role("button", name="QR-Code scannen").click()
+        verdict = page.locator("[data-verdict=ok]")
+        expect(verdict).to_contain_text("Demir, Yusuf")
+        page.get_by_role("button", name="Kamera ausschalten").click()
+        expect(page.locator("video")).to_be_hidden()
+    finally:
+        camera.close()
 
 
 def test_a_review_shows_the_documents_and_takes_a_decision(

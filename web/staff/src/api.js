@@ -1,13 +1,14 @@
 // The one client of the staff API: bearer token, problem+json as a human sentence, and desk
 // decisions retried with the same Idempotency-Key when the connection drops.
 import { SessionEnded } from "./auth.js";
-import { lang, t } from "./i18n.js";
+import { has, lang, t } from "./i18n.js";
 
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, detail = "") {
     super(message);
     this.status = status;
     this.code = code;
+    this.detail = detail || "";
   }
 }
 
@@ -71,8 +72,10 @@ export class Api {
     if (response.ok) return data;
     if (response.status === 401) this.onSessionEnded("expired");
     const code = data && data.code ? data.code : "";
-    let message = data && typeof data.detail === "string" && data.detail ? data.detail : "";
+    // The service's own words are English; the person reads the sentence in their language.
+    let message = code && has(`problem.${code}`) ? t(`problem.${code}`) : "";
+    if (!message) message = data && typeof data.detail === "string" && data.detail ? data.detail : "";
     if (!message) message = response.status === 403 ? t("error.forbidden") : t("error.generic");
-    throw new ApiError(message, response.status, code);
+    throw new ApiError(message, response.status, code, data && data.detail);
   }
 }

@@ -161,6 +161,19 @@ const TEXTS = {
     "audit.col.registration": "Registrierung",
     "audit.col.detail": "Einzelheiten",
     "weekday.short": "Mo,Di,Mi,Do,Fr,Sa,So",
+    "problem.not_found": "Nicht gefunden.",
+    "problem.invalid_state": "Das geht in diesem Stand nicht (mehr).",
+    "problem.validation_failed": "Die Eingabe ist nicht vollständig oder nicht gültig.",
+    "problem.unauthorized": "Die Anmeldung ist abgelaufen. Bitte melden Sie sich erneut an.",
+    "problem.forbidden": "Dafür fehlt Ihnen die Berechtigung.",
+    "problem.service_unavailable": "Der Dienst ist gerade überlastet; es wurde nichts gespeichert. Bitte gleich noch einmal versuchen.",
+    "problem.window_not_over": "Das Ankunftsfenster ist noch nicht vorbei: „nicht erschienen“ geht erst danach.",
+    "problem.pass_invalid": "Dieser QR-Code ist keine gültige Einladung (beschädigt oder nicht von uns).",
+    "problem.not_today": "Die Einladung gilt nicht für heute.",
+    "entrance.not_found": "Zu diesem Code gibt es heute keine Einladung. Bitte den Code prüfen.",
+    "entrance.invalid_state": "Diese Einladung gilt nicht mehr: abgesagt, schon entschieden oder nicht erschienen.",
+    "entrance.late": "Achtung: das Ankunftsfenster ist vorbei.",
+    "today.windows_plan": "{given} von {capacity} Plätzen vergeben",
   },
   en: {
     "app.name": "Notfalltermin – staff",
@@ -323,6 +336,19 @@ const TEXTS = {
     "audit.col.registration": "Registration",
     "audit.col.detail": "Details",
     "weekday.short": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
+    "problem.not_found": "Not found.",
+    "problem.invalid_state": "This is not possible in this state (any more).",
+    "problem.validation_failed": "The input is incomplete or not valid.",
+    "problem.unauthorized": "Your sign-in has expired. Please sign in again.",
+    "problem.forbidden": "You are not allowed to do this.",
+    "problem.service_unavailable": "The service is busy; nothing was saved. Please try again in a moment.",
+    "problem.window_not_over": "The arrival window is not over yet: no-show only after it.",
+    "problem.pass_invalid": "This QR code is no valid invitation (damaged or not ours).",
+    "problem.not_today": "The invitation is not for today.",
+    "entrance.not_found": "There is no invitation for today with this code. Please check the code.",
+    "entrance.invalid_state": "This invitation is no longer valid: released, already decided, or a no-show.",
+    "entrance.late": "Note: the arrival window is over.",
+    "today.windows_plan": "{given} of {capacity} places given",
   },
 };
 
@@ -335,6 +361,10 @@ export function lang() {
 export function setLang(next) {
   language = next === "en" ? "en" : "de";
   document.documentElement.lang = language;
+}
+
+export function has(key) {
+  return key in TEXTS[language];
 }
 
 export function t(key, vars = {}) {

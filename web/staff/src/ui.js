@@ -85,10 +85,10 @@ export function confirmDialog(question, { withReason = false } = {}) {
   });
 }
 
-export function table(caption, columns, rows) {
+export function table(caption, columns, rows, { hiddenCaption = false } = {}) {
   return h("div", { class: "kern-table-responsive" },
     h("table", { class: "kern-table kern-table--small" },
-      h("caption", { class: "kern-title" }, caption),
+      h("caption", { class: hiddenCaption ? "kern-sr-only" : "kern-title" }, caption),
       h("thead", { class: "kern-table__head" },
         h("tr", { class: "kern-table__row" }, columns.map((c) => h("th", { class: "kern-table__header", scope: "col" }, c)))),
       h("tbody", { class: "kern-table__body" }, rows)));

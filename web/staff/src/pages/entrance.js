@@ -2,7 +2,7 @@
 // BarcodeDetector where it has one, jsQR otherwise) → a green "today, window …, arrived now"
 // or a red reason in plain words.
 import jsQR from "jsqr";
-import { day, t, time } from "../i18n.js";
+import { day, has, t, time } from "../i18n.js";
 import { button, field, h, heading } from "../ui.js";
 
 const SCAN_INTERVAL_MS = 250;
@@ -43,9 +43,12 @@ export async function entrancePage(main, state) {
         name: fullName(answer), dob: day(answer.date_of_birth),
         start: time(answer.window_start), end: time(answer.window_end), at: time(answer.arrived_at),
       };
-      result.replaceChildren(verdictBox(true, t(answer.verdict === "already_arrived" ? "entrance.already" : "entrance.ok", vars)));
+      const box = verdictBox(true, t(answer.verdict === "already_arrived" ? "entrance.already" : "entrance.ok", vars));
+      if (answer.late) box.append(h("p", { class: "kern-body kern-body--bold" }, t("entrance.late")));
+      result.replaceChildren(box);
     } catch (error) {
-      result.replaceChildren(verdictBox(false, error.message));
+      const specific = error.code && has(`entrance.${error.code}`) ? t(`entrance.${error.code}`) : error.message;
+      result.replaceChildren(verdictBox(false, error.code === "not_today" && error.detail ? `${specific} (${error.detail})` : specific));
     } finally {
       busy = false;
       code.input.value = "";

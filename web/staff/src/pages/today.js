@@ -33,6 +33,10 @@ function matches(item, query) {
     .some((value) => value && fold(value).includes(q));
 }
 
+function sameMinute(a, b) {
+  return new Date(a).getTime() === new Date(b).getTime();
+}
+
 function countsOf(items) {
   const counts = { arrived: 0, served: 0, rejected: 0, no_show: 0, open: 0 };
   for (const item of items) {
@@ -71,25 +75,37 @@ export async function todayPage(main, state) {
     }
   }
 
+  /** The day's windows: the API's plan with its counts, or what the items say. */
+  function windowsOf(items) {
+    if (Array.isArray(answer.windows) && answer.windows.length) return answer.windows;
+    const byStart = new Map();
+    for (const item of items) {
+      if (!byStart.has(item.window_start)) byStart.set(item.window_start, { start: item.window_start, end: item.window_end });
+    }
+    return [...byStart.values()].map((w) => ({ ...w, ...countsOf(items.filter((i) => i.window_start === w.start)) }));
+  }
+
   function draw() {
     const items = answer.items || [];
-    const shown = items.filter((item) => matches(item, search.input.value.trim()));
-    const groups = new Map();
-    for (const item of shown) {
-      const key = `${item.window_start}|${item.window_end}`;
-      if (!groups.has(key)) groups.set(key, []);
-      groups.get(key).push(item);
-    }
-    const parts = [countList(countsOf(items))];
+    const query = search.input.value.trim();
+    const windows = windowsOf(items);
+    const total = { open: 0, arrived: 0, served: 0, rejected: 0, no_show: 0 };
+    for (const w of windows) for (const name of Object.keys(total)) total[name] += w[name] || 0;
+    const parts = [countList(total)];
     if (!items.length) parts.push(h("p", { class: "kern-body" }, t("today.empty")));
-    for (const [key, members] of [...groups.entries()].sort()) {
-      const [start, end] = key.split("|");
-      const title = t("today.window", { start: time(start), end: time(end) });
+    for (const w of windows) {
+      const members = items.filter((i) => sameMinute(i.window_start, w.start) && matches(i, query));
+      const hasPeople = items.some((i) => sameMinute(i.window_start, w.start));
+      if (!hasPeople) continue;
+      const title = t("today.window", { start: time(w.start), end: time(w.end) });
       parts.push(h("section", { class: "window-group", "aria-label": title },
         h("h2", { class: "kern-heading-small" }, title),
-        countList(countsOf(members)),
-        table(title, [t("today.col.ref"), t("today.col.name"), t("today.col.dob"), t("today.col.state"), t("today.col.actions")],
-          members.sort((a, b) => a.seq - b.seq).map((item) => itemRow(item)))));
+        w.capacity !== undefined ? h("p", { class: "kern-body kern-body--small" }, t("today.windows_plan", { given: w.given, capacity: w.capacity })) : null,
+        countList(w),
+        members.length
+          ? table(title, [t("today.col.ref"), t("today.col.name"), t("today.col.dob"), t("today.col.state"), t("today.col.actions")],
+            members.sort((a, b) => a.seq - b.seq).map((item) => itemRow(item)), { hiddenCaption: true })
+          : null));
     }
     list.replaceChildren(...parts);
   }
