@@ -282,3 +282,44 @@ def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(
     expect(page.get_by_role("heading", name="Audit")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+
+def test_the_session_refreshes_its_token_and_locks_after_fifteen_idle_minutes(
+    browser: Browser, staff_stack: StaffStack
+) -> None:
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    page.clock.install()
+    cognito_calls: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            cognito_calls.append(r.post_data or "")
+            if r.headers.get("x-amz-target", "").endswith(".InitiateAuth")
+            else None
+        ),
+    )
+    sign_in(
+        page,
+        staff_stack.console_url,
+        "staff",
+        local_cognito.DEMO_PASSWORD,
+        staff_stack.secret("staff"),
+    )
+    heading = page.get_by_role("heading", name="Termine des Tages")
+    # Busy for 59½ minutes: a key every 14 minutes at most keeps the session; the access token (60 minutes)
+    # is refreshed with the refresh token before the next call needs it.
+    for step in ("14:00", "14:00", "14:00", "14:00", "03:30"):
+        page.clock.fast_forward(step)
+        page.keyboard.press("Shift")
+    expect(heading).to_be_visible()
+    page.get_by_role("button", name="Aktualisieren").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(heading).to_be_visible()
+    assert any("REFRESH_TOKEN" in call for call in cognito_calls), cognito_calls
+
+    page.clock.fast_forward("15:01")
+    expect(page.get_by_text("nach 15 Minuten ohne Eingabe gesperrt")).to_be_visible()
+    expect(page.get_by_label("Benutzername oder E-Mail")).to_have_value("staff")
+    expect(heading).to_have_count(0)
+    context.close()

@@ -21,7 +21,7 @@ export async function capacityPage(main, state) {
   const editor = h("div", {});
   main.append(
     heading(t("capacity.heading")),
-    admin ? null : h("p", { class: "kern-body" }, t("capacity.admin_only")),
+    ...(admin ? [] : [h("p", { class: "kern-body" }, t("capacity.admin_only"))]),
     h("div", { class: "toolbar" },
       button(t("capacity.prev"), () => { month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() - 1, 1)); load(); }, "secondary", { "data-month": "prev" }),
       button(t("capacity.next"), () => { month = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 1)); load(); }, "secondary", { "data-month": "next" })),
@@ -57,7 +57,8 @@ export async function capacityPage(main, state) {
     const flagged = /-12-(24|31)$/.test(item.date);
     const label = date.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
     const lines = [h("strong", {}, String(date.getUTCDate()))];
-    if (item.closed) lines.push(h("div", {}, t("capacity.closed")));
+    const weekday = date.getUTCDay() >= 1 && date.getUTCDay() <= 5;
+    if (item.closed) lines.push(h("div", {}, t(weekday ? "capacity.holiday" : "capacity.closed")));
     else lines.push(h("div", {}, `${item.slots} ${t("capacity.slots")}`), h("div", {}, `${item.given} ${t("capacity.given")}`));
     if (!item.closed && (item.windows || []).length) {
       lines.push(h("div", { class: "windows" }, item.windows.map((w) => `${time(w.start)} ${w.capacity}`).join(" · ")));
@@ -68,7 +69,7 @@ export async function capacityPage(main, state) {
     const cell = h("button", {
       type: "button",
       class: `day${item.closed ? " day--closed" : ""}${flagged ? " day--flag" : ""}`,
-      "aria-label": `${label}: ${item.closed ? t("capacity.closed") : t("capacity.day", { date: "", slots: item.slots, given: item.given }).replace(/^: /, "")}${flagged ? `. ${t("capacity.flag")}` : ""}`,
+      "aria-label": `${label}: ${item.closed ? t(weekday ? "capacity.holiday" : "capacity.closed") : t("capacity.day", { date: "", slots: item.slots, given: item.given }).replace(/^: /, "")}${flagged ? `. ${t("capacity.flag")}` : ""}`,
       disabled: !admin || item.date < today,
       "data-date": item.date,
       onclick: () => edit(item, label),
