@@ -307,8 +307,8 @@ def test_the_session_refreshes_its_token_and_locks_after_fifteen_idle_minutes(
         staff_stack.secret("staff"),
     )
     heading = page.get_by_role("heading", name="Termine des Tages")
-    # Busy for 59½ minutes: a key every 14 minutes at most keeps the session; the access token (60 minutes)
-    # is refreshed with the refresh token before the next call needs it.
+    # Busy for 59½ minutes: a key at least every 14 minutes keeps the session; the access
+    # token (60 minutes) is refreshed with the refresh token before the next call needs it.
     for step in ("14:00", "14:00", "14:00", "14:00", "03:30"):
         page.clock.fast_forward(step)
         page.keyboard.press("Shift")
