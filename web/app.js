@@ -307,6 +307,75 @@
     return t("common.unexpected_error");
   }
 
+  // -- files: what the service can check, photos small enough -----------------------------
+
+  const MAX_UPLOAD_BYTES = 10 * 1024 * 1024; // chalicelib/domain/documents.py
+  // Formats phones and offices make that the service cannot check, and the message for each.
+  const UNREADABLE_FORMATS = [
+    { key: "upload.heic", types: ["image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"], extensions: ["heic", "heif", "hif"] },
+    {
+      key: "upload.word",
+      types: [
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+      ],
+      extensions: ["doc", "docx", "odt"],
+    },
+  ];
+
+  function unreadableFormat(file) {
+    const extension = String(file.name || "").split(".").pop().toLowerCase();
+    return UNREADABLE_FORMATS.find((f) => f.types.includes(file.type) || f.extensions.includes(extension)) || null;
+  }
+
+  function asJpegName(name) {
+    const base = String(name || "photo").replace(/\.[^.]*$/, "");
+    return `${base || "photo"}.jpg`;
+  }
+
+  // A photo re-drawn on a canvas as a JPEG of at most `limit` bytes, a little smaller each try
+  // (as large as fits: the document's machine-readable zone must stay readable), or null.
+  async function shrinkPhoto(file, limit) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch (e) {
+      return null;
+    }
+    let scale = 1;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      const context = canvas.getContext("2d");
+      context.fillStyle = "#ffffff"; // a PNG's transparency becomes white, not black
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+      if (blob && blob.size <= limit) {
+        if (bitmap.close) bitmap.close();
+        return new File([blob], asJpegName(file.name), { type: "image/jpeg" });
+      }
+      scale *= blob ? Math.min(0.8, Math.sqrt(limit / blob.size)) : 0.8;
+    }
+    if (bitmap.close) bitmap.close();
+    return null;
+  }
+
+  // What to upload for a chosen file: {file} — a photo over the limit shrunk to a JPEG below
+  // it — or {error}, the i18n key (with {filename}) saying why not and what to send instead.
+  async function prepareUpload(file) {
+    const unreadable = unreadableFormat(file);
+    if (unreadable) return { error: unreadable.key };
+    const photo = /^image\/(jpeg|png)$/.test(file.type) || (!file.type && /\.(jpe?g|png)$/i.test(file.name));
+    if (photo && file.size > MAX_UPLOAD_BYTES) {
+      const smaller = await shrinkPhoto(file, MAX_UPLOAD_BYTES);
+      if (smaller) return { file: smaller, shrunk: true };
+    }
+    return { file };
+  }
+
   // -- DOM -------------------------------------------------------------------------------
 
   function el(tag, attributes, ...children) {
@@ -354,6 +423,7 @@
     formatList,
     api,
     generalError,
+    prepareUpload,
     el,
     show,
     focus,

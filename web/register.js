@@ -1,5 +1,6 @@
-// The registration form: inline validation, the service's field errors at their fields,
-// the refusal with the first possible date, and "check your e-mail" once registered.
+// The registration form: inline validation, a check page with what will be sent (dates in
+// words), the service's field errors at their fields, the refusal with the first possible
+// date, and "check your e-mail" once registered (with a way back to correct the address).
 "use strict";
 
 (function () {
@@ -16,9 +17,27 @@
     "title_expires_on",
     "privacy_consent",
   ];
+  const DATE_FIELDS = ["date_of_birth", "title_expires_on"];
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   const TITLE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 -]*$/;
-  const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+  // Names as on the residence title or passport: Latin letters (any diacritics), marks,
+  // spaces, hyphens and dashes, apostrophes (chalicelib/api/schemas.py says the same).
+  const NAME = /^[\p{Script=Latin}\p{M} \-\u2010-\u2014'\u2019\u2018\u02bc`\u00b4]+$/u;
+  const OTHER_SCRIPT = /(?!\p{Script=Latin})\p{L}/u;
+  const JOINERS = /[\u200c\u200d]/g;
+  // A day or month the document shows as unknown (00, XX).
+  const UNKNOWN_PART = /^(0{1,2}|[xX]{1,2})$/;
+  // The addresses most people here have; a domain one typo away from one gets a "did you mean".
+  const PROVIDERS = [
+    "gmail.com", "googlemail.com", "web.de", "gmx.de", "gmx.net", "gmx.at", "gmx.ch", "t-online.de",
+    "outlook.com", "outlook.de", "hotmail.com", "hotmail.de", "live.com", "live.de", "msn.com",
+    "yahoo.com", "yahoo.de", "icloud.com", "me.com", "aol.com", "freenet.de", "posteo.de",
+    "mail.de", "email.de", "arcor.de", "mailbox.org", "proton.me", "protonmail.com",
+    "mail.ru", "yandex.ru", "ukr.net", "i.ua", "mail.com",
+  ];
+  // A registration whose link went to a wrong address gives way to a new one after this long
+  // (chalicelib/domain/registration.py).
+  const GIVES_WAY_AFTER_MS = 10 * 60 * 1000;
 
   const form = document.getElementById("registration-form");
   const summary = document.getElementById("error-summary");
@@ -26,12 +45,18 @@
   const refusal = document.getElementById("refusal");
   const status = document.getElementById("form-status");
   const button = document.getElementById("register-button");
+  const check = document.getElementById("check");
+  const sent = document.getElementById("sent");
+  const intro = document.getElementById("intro");
 
   // Errors currently shown: [{field, key}] or [{field, text}] (key: an i18n key, re-rendered
   // when the language changes).
   let shown = [];
   let refusalDates = null;
   let sentTo = null;
+  let sentAt = null; // when the last registration went out (for "change the address")
+  let checked = null; // the values on the check page
+  let suggestion = null; // the address a "did you mean" offers
 
   function control(field) {
     return document.getElementById(field);
@@ -40,45 +65,153 @@
   function today() {
     // The browser's local date is good enough for "not in the future": the service decides.
     const now = new Date();
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+    return { year: now.getFullYear(), month: now.getMonth() + 1, day: now.getDate() };
+  }
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  function oneName() {
+    return control("only_one_name").checked;
+  }
+
+  // A date typed into its three fields: {iso} ("1990-05-17"; for a date of birth also "1990-05"
+  // or "1990" when the document shows the day or month as 00 or XX), or {error} (an i18n key).
+  function readDate(field) {
+    const part = (name) => control(`${field}-${name}`).value.trim();
+    const [day, month, year] = [part("day"), part("month"), part("year")];
+    const partial = field === "date_of_birth";
+    if (!day && !month && !year) return { error: `error.required.${field}` };
+    if (!/^\d{4}$/.test(year)) return { error: "error.date.year", part: "year" };
+    const dayUnknown = partial && UNKNOWN_PART.test(day);
+    const monthUnknown = partial && UNKNOWN_PART.test(month);
+    if (!monthUnknown && !(/^\d{1,2}$/.test(month) && +month >= 1 && +month <= 12)) {
+      return { error: "error.date.month", part: "month" };
+    }
+    if (monthUnknown && !dayUnknown) return { error: "error.date.unknown_month", part: "day" };
+    if (!dayUnknown) {
+      const last = new Date(Date.UTC(+year, +month, 0)).getUTCDate();
+      if (!(/^\d{1,2}$/.test(day) && +day >= 1 && +day <= last)) return { error: "error.date.day", part: "day" };
+    }
+    let iso = year;
+    if (!monthUnknown) iso += `-${pad(+month)}`;
+    if (!dayUnknown) iso += `-${pad(+day)}`;
+    return { iso };
+  }
+
+  function inTheFuture(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    const now = today();
+    const typed = [y, m || 0, d || 0];
+    const current = [now.year, m ? now.month : 0, d ? now.day : 0];
+    for (let i = 0; i < 3; i++) {
+      if (typed[i] !== current[i]) return typed[i] > current[i];
+    }
+    return false;
+  }
+
+  function cleanName(value) {
+    return value.replace(JOINERS, "").replace(/\s+/g, " ").trim();
   }
 
   function values() {
     const data = new FormData(form);
+    const birth = readDate("date_of_birth");
+    const expiry = readDate("title_expires_on");
     return {
-      given_names: String(data.get("given_names") || "").trim(),
-      family_name: String(data.get("family_name") || "").trim(),
-      date_of_birth: String(data.get("date_of_birth") || ""),
+      given_names: oneName() ? "" : cleanName(String(data.get("given_names") || "")),
+      family_name: cleanName(String(data.get("family_name") || "")),
+      date_of_birth: birth.iso || "",
       nationality: String(data.get("nationality") || ""),
       email: String(data.get("email") || "").trim(),
       title_type: String(data.get("title_type") || ""),
       title_number: String(data.get("title_number") || "").trim(),
-      title_expires_on: String(data.get("title_expires_on") || ""),
+      title_expires_on: expiry.iso || "",
       privacy_consent: control("privacy_consent").checked,
+      dateErrors: { date_of_birth: birth, title_expires_on: expiry },
     };
+  }
+
+  function nameError(field, value) {
+    if (!value) return `error.required.${field}`;
+    if (OTHER_SCRIPT.test(value)) return "error.name.script";
+    if (!NAME.test(value)) return "error.name.characters";
+    if (!/\p{L}/u.test(value)) return `error.invalid.${field}`;
+    return null;
+  }
+
+  function emailError(value) {
+    if (!value) return "error.required.email";
+    if (!EMAIL.test(value)) return "error.invalid.email";
+    // Mail to a local part outside ASCII needs SMTPUTF8, which most servers lack.
+    if (!/^[\x21-\x7e]+$/.test(value.split("@")[0])) return "error.email.smtputf8";
+    return null;
   }
 
   function validate(v) {
     const errors = [];
-    const need = (field, ok, kind) => {
-      if (!ok) errors.push({ field, key: `error.${kind}.${field}` });
+    const add = (field, key, part) => {
+      if (key) errors.push({ field, key, part });
     };
-    for (const field of ["given_names", "family_name"]) {
-      if (!v[field]) need(field, false, "required");
-      else need(field, /\p{L}/u.test(v[field]), "invalid");
+    if (!oneName()) add("given_names", nameError("given_names", v.given_names));
+    add("family_name", nameError("family_name", v.family_name));
+    const birth = v.dateErrors.date_of_birth;
+    if (birth.error) add("date_of_birth", birth.error, birth.part);
+    else if (inTheFuture(birth.iso) || +birth.iso.slice(0, 4) < today().year - 130) {
+      add("date_of_birth", "error.invalid.date_of_birth");
     }
-    if (!v.date_of_birth) need("date_of_birth", false, "required");
-    else need("date_of_birth", ISO_DATE.test(v.date_of_birth) && v.date_of_birth <= today(), "invalid");
-    need("nationality", Boolean(v.nationality), "required");
-    if (!v.email) need("email", false, "required");
-    else need("email", EMAIL.test(v.email), "invalid");
-    need("title_type", Boolean(v.title_type), "required");
-    if (v.title_number) need("title_number", TITLE_NUMBER.test(v.title_number), "invalid");
-    if (!v.title_expires_on) need("title_expires_on", false, "required");
-    else need("title_expires_on", ISO_DATE.test(v.title_expires_on), "invalid");
-    need("privacy_consent", v.privacy_consent, "required");
+    if (!v.nationality) add("nationality", "error.required.nationality");
+    add("email", emailError(v.email));
+    if (!v.title_type) add("title_type", "error.required.title_type");
+    if (v.title_number && !TITLE_NUMBER.test(v.title_number)) add("title_number", "error.invalid.title_number");
+    const expiry = v.dateErrors.title_expires_on;
+    add("title_expires_on", expiry.error || null, expiry.part);
+    if (!v.privacy_consent) add("privacy_consent", "error.required.privacy_consent");
     return errors;
+  }
+
+  // -- "did you mean" for the address ---------------------------------------------------------
+
+  // Optimal string alignment distance: a swap of two neighbours ("gmial") is one typo.
+  function distance(a, b) {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0][j] = j;
+    for (let i = 1; i <= a.length; i++) {
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length][b.length];
+  }
+
+  function suggestedAddress(address) {
+    const at = address.lastIndexOf("@");
+    if (at < 1) return null;
+    const domain = address.slice(at + 1).toLowerCase();
+    if (!domain || PROVIDERS.includes(domain)) return null;
+    const close = PROVIDERS.filter((p) => distance(domain, p) === 1);
+    return close.length === 1 ? `${address.slice(0, at)}@${close[0]}` : null;
+  }
+
+  function renderSuggestion() {
+    const box = document.getElementById("email-suggestion");
+    show(box, Boolean(suggestion));
+    if (!suggestion) return;
+    const text = document.getElementById("email-suggestion-text");
+    fill(text, t("email.did_you_mean"), { email: el("strong", { dir: "ltr" }, suggestion) });
+    document.getElementById("email-suggestion-button").textContent = t("email.use_suggestion", {
+      domain: suggestion.split("@").pop(),
+    });
+  }
+
+  function offerSuggestion() {
+    suggestion = suggestedAddress(control("email").value.trim());
+    renderSuggestion();
   }
 
   // -- showing errors --------------------------------------------------------------------
@@ -97,7 +230,7 @@
     message.textContent = text || "";
     show(message, Boolean(text));
     wrapper.classList.toggle("field-invalid", Boolean(text));
-    const inputs = field === "title_type" ? form.querySelectorAll('input[name="title_type"]') : [input];
+    const inputs = inputsOf(field);
     inputs.forEach((node) => {
       if (text) node.setAttribute("aria-invalid", "true");
       else node.removeAttribute("aria-invalid");
@@ -105,8 +238,21 @@
     describedBy(input, `${field}-error`, Boolean(text));
   }
 
+  function inputsOf(field) {
+    if (field === "title_type") return Array.from(form.querySelectorAll('input[name="title_type"]'));
+    if (DATE_FIELDS.includes(field)) return ["day", "month", "year"].map((p) => control(`${field}-${p}`));
+    return [control(field)];
+  }
+
+  // Where a summary entry leads: the first radio, the wrong part of a date, or the field.
+  function focusTarget(error) {
+    if (error.field === "title_type") return "title_type-residence_permit";
+    if (DATE_FIELDS.includes(error.field)) return `${error.field}-${error.part || "day"}`;
+    return error.field;
+  }
+
   function errorText(error) {
-    return error.key ? t(error.key) : error.text;
+    return error.key ? t(error.key, error.params) : error.text;
   }
 
   function renderErrors() {
@@ -116,7 +262,7 @@
       const text = errorText(error);
       if (error.field) {
         markField(error.field, text);
-        const target = error.field === "title_type" ? "title_type-residence_permit" : error.field;
+        const target = focusTarget(error);
         const link = el("a", { href: `#${target}` }, text);
         link.addEventListener("click", (event) => {
           event.preventDefault();
@@ -208,7 +354,49 @@
     return { answer: { ok: false, status: 0, data: null } };
   }
 
-  async function submit(event) {
+  // -- the check page --------------------------------------------------------------------
+
+  // A date of birth in words, in the page's language: "17 May 1990", "May 1990", "1990", with
+  // what the document leaves unknown said as such.
+  function birthDateInWords(iso) {
+    const [y, m, d] = iso.split("-").map(Number);
+    if (d) return NFT.formatDate(iso);
+    const options = m ? { year: "numeric", month: "long", timeZone: "UTC" } : { year: "numeric", timeZone: "UTC" };
+    const words = new Intl.DateTimeFormat(NFT.language(), options).format(new Date(Date.UTC(y, (m || 1) - 1, 1)));
+    return `${words} (${t(m ? "answers.day_unknown" : "answers.day_month_unknown")})`;
+  }
+
+  function renderCheck() {
+    if (!checked) return;
+    const v = checked;
+    const nationality = control("nationality").selectedOptions[0];
+    const rows = [
+      ["field.given_names.label", v.given_names || t("answers.one_name")],
+      ["field.family_name.label", v.family_name],
+      ["field.date_of_birth.label", birthDateInWords(v.date_of_birth), v.date_of_birth],
+      ["field.nationality.label", nationality ? nationality.textContent : v.nationality],
+      ["field.email.label", v.email],
+      ["field.title_type.legend", t(`field.title_type.${v.title_type}`)],
+      ["field.title_number.label", v.title_number || t("answers.none")],
+      ["field.title_expires_on.label", NFT.formatDate(v.title_expires_on), v.title_expires_on],
+    ];
+    const list = document.getElementById("check-list");
+    list.replaceChildren();
+    for (const [label, value, datetime] of rows) {
+      const shown = datetime ? el("time", { datetime }, value) : value;
+      const dir = label === "field.email.label" ? "ltr" : null;
+      list.append(el("div", { class: "summary-row" }, el("dt", {}, t(label)), el("dd", { dir }, shown)));
+    }
+  }
+
+  function showStep(step) {
+    show(form, step === "form");
+    show(intro, step === "form");
+    show(check, step === "check");
+    show(sent, step === "sent");
+  }
+
+  function proceed(event) {
     event.preventDefault();
     refusalDates = null;
     show(refusal, false);
@@ -219,7 +407,21 @@
       return;
     }
     showErrors([]);
+    checked = v;
+    renderCheck();
+    showStep("check");
+    focus(check);
+  }
+
+  function backToForm(field) {
+    showStep("form");
+    if (field) control(field).focus();
+  }
+
+  async function send() {
+    const v = checked;
     const body = { ...v, language: NFT.language() };
+    delete body.dateErrors;
     if (!body.title_number) delete body.title_number;
     button.disabled = true;
     status.textContent = t("register.sending");
@@ -227,6 +429,7 @@
     if (!proof.payload) {
       button.disabled = false;
       status.textContent = "";
+      backToForm();
       showErrors([{ field: null, text: NFT.generalError(proof.answer) }]);
       return;
     }
@@ -237,13 +440,13 @@
 
     if (answer.ok) {
       sentTo = v.email;
+      sentAt = Date.now();
       renderSent();
-      show(form, false);
-      show(document.getElementById("intro"), false);
-      show(document.getElementById("sent"), true);
-      focus(document.getElementById("sent"));
+      showStep("sent");
+      focus(sent);
       return;
     }
+    backToForm();
     const problem = answer.data || {};
     if (problem.code === "not_eligible" && problem.first_possible_date) {
       refusalDates = { expires: v.title_expires_on, first: problem.first_possible_date };
@@ -259,16 +462,42 @@
         const field = fieldOf(item.field);
         if (field && seen.has(field)) continue;
         if (field) seen.add(field);
-        mapped.push(field ? { field, key: `error.invalid.${field}` } : { field: null, text: problem.detail || t("common.unexpected_error") });
+        mapped.push(field ? { field, key: serverErrorKey(field, item.message) } : { field: null, text: problem.detail || t("common.unexpected_error") });
       }
       showErrors(mapped);
       return;
     }
     if (problem.code === "duplicate_registration") {
+      if (sentAt !== null) {
+        // The person changed the address of a registration made here a moment ago.
+        const time = new Intl.DateTimeFormat(NFT.language(), { hour: "2-digit", minute: "2-digit" }).format(
+          new Date(sentAt + GIVES_WAY_AFTER_MS)
+        );
+        showErrors([{ field: "email", key: "error.duplicate_changed", params: { time } }]);
+        return;
+      }
       showErrors([{ field: null, key: "error.duplicate" }]);
       return;
     }
     showErrors([{ field: null, text: NFT.generalError(answer) }]);
+  }
+
+  // The service's finding, as the page says it in the person's language.
+  function serverErrorKey(field, message) {
+    const text = String(message || "");
+    if (field === "email" && text.includes("before the @")) return "error.email.smtputf8";
+    if ((field === "given_names" || field === "family_name") && text.includes("Latin letters")) {
+      return "error.name.script";
+    }
+    if ((field === "given_names" || field === "family_name") && /digits|may hold only/.test(text)) {
+      return "error.name.characters";
+    }
+    return `error.invalid.${field}`;
+  }
+
+  function changeAddress() {
+    backToForm("email");
+    show(document.getElementById("email-change-note"), true);
   }
 
   // -- nationality list, in the page's language ------------------------------------------
@@ -308,17 +537,39 @@
     renderErrors();
     renderRefusal();
     renderSent();
+    renderCheck();
+    renderSuggestion();
   }
 
-  form.addEventListener("submit", submit);
+  function onOneName() {
+    const given = control("given_names");
+    given.disabled = oneName();
+    if (oneName()) given.value = "";
+    clearFieldError("given_names");
+  }
+
+  form.addEventListener("submit", proceed);
+  button.addEventListener("click", send);
+  document.getElementById("change-button").addEventListener("click", () =>
+    backToForm(oneName() ? "family_name" : "given_names")
+  );
+  document.getElementById("change-email-button").addEventListener("click", changeAddress);
+  control("only_one_name").addEventListener("change", onOneName);
+  // While typing, not on leaving the field: a note appearing then would move what the
+  // person is about to click.
+  control("email").addEventListener("input", offerSuggestion);
+  document.getElementById("email-suggestion-button").addEventListener("click", () => {
+    control("email").value = suggestion;
+    suggestion = null;
+    renderSuggestion();
+    control("email").focus();
+  });
   for (const field of FIELDS) {
-    const nodes = field === "title_type" ? form.querySelectorAll('input[name="title_type"]') : [control(field)];
-    nodes.forEach((node) => {
+    inputsOf(field).forEach((node) => {
       node.addEventListener("change", () => clearFieldError(field));
       node.addEventListener("input", () => clearFieldError(field));
     });
   }
-  control("date_of_birth").max = today();
 
   NFT.onLanguageChange(rerender);
   NFT.start();

@@ -750,7 +750,12 @@
     renderUpload(kind);
   }
 
-  async function upload(kind, file) {
+  async function upload(kind, chosen) {
+    // A HEIC photo or a Word file is refused with what to send instead; a photo over the
+    // limit is shrunk to a JPEG first (app.js).
+    const prepared = await NFT.prepareUpload(chosen);
+    if (prepared.error) return uploadProblem(kind, chosen.name, prepared.error);
+    const file = prepared.file;
     const type = contentTypeOf(file);
     if (!type) return uploadProblem(kind, file.name, "upload.wrong_type");
     if (file.size === 0) return uploadProblem(kind, file.name, "upload.empty");

@@ -85,15 +85,36 @@ def form_url(stack: LocalStack, page: str = "index.html") -> str:
 def fill_registration(page: Page, person: Person, language: str) -> None:
     """Fills the form as a person would, by the labels shown in the page's language."""
     labels = field_labels(language)
-    page.get_by_label(labels["given_names"], exact=True).fill(person.given_names)
+    if person.given_names:
+        page.get_by_label(labels["given_names"], exact=True).fill(person.given_names)
     page.get_by_label(labels["family_name"], exact=True).fill(person.family_name)
-    page.get_by_label(labels["date_of_birth"], exact=True).fill(person.date_of_birth)
+    fill_date(page, labels["date_of_birth"], person.date_of_birth, language)
     page.get_by_label(labels["nationality"], exact=True).select_option(person.nationality)
     page.get_by_label(labels["email"], exact=True).fill(person.email)
     page.locator(f'input[name="title_type"][value="{person.title_type}"]').check()
     page.get_by_label(labels["title_number"], exact=True).fill(person.title_number)
-    page.get_by_label(labels["title_expires_on"], exact=True).fill(person.title_expires_on)
+    fill_date(page, labels["title_expires_on"], person.title_expires_on, language)
     page.locator("#privacy_consent").check()
+
+
+def fill_date(page: Page, legend: str, iso: str, language: str) -> None:
+    """A date into its three fields (day, month, year), found by the group's legend and the
+    fields' labels; "1990" or "1990-05" leave the unknown parts as the document shows them, XX."""
+    m = messages(language)
+    group = page.get_by_role("group", name=legend, exact=True)
+    parts = iso.split("-") + ["XX"] * (3 - len(iso.split("-")))
+    year, month, day = parts
+    group.get_by_label(m["field.date.day"], exact=True).fill(day)
+    group.get_by_label(m["field.date.month"], exact=True).fill(month)
+    group.get_by_label(m["field.date.year"], exact=True).fill(year)
+
+
+def send_registration(page: Page, language: str) -> None:
+    """Continue from the form, and send on the page that shows what will be sent."""
+    m = messages(language)
+    page.get_by_role("button", name=m["register.continue"]).click()
+    expect(page.get_by_role("heading", name=m["answers.heading"])).to_be_visible()
+    page.get_by_role("button", name=m["register.submit"]).click()
 
 
 def mail_to(stack: LocalStack, email: str) -> EmailMessage:

@@ -25,6 +25,7 @@ from tests.browser.applicant import (
     office_today,
     readable_documents,
     registration_view,
+    send_registration,
     shot,
     status_link,
 )
@@ -61,7 +62,7 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
     shot(page, screenshots, "01-register-form-en-first-screen", full_page=False)
 
     fill_registration(page, person, "en")
-    page.get_by_role("button", name=en["register.submit"]).click()
+    send_registration(page, "en")
 
     sent = page.locator("#sent")
     expect(sent.get_by_role("heading", name=en["sent.heading"])).to_be_visible()

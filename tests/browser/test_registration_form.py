@@ -1,4 +1,5 @@
-"""The registration form: refusal, errors at their fields, keyboard, languages, small screens."""
+"""The registration form: refusal, errors at their fields, keyboard, languages, small screens;
+real people's names, dates, addresses and files (issue 15)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
-from playwright.sync_api import expect
+from PIL import Image
+from playwright.sync_api import FilePayload, expect
 
 from chalicelib.domain.office import office
 from infra.local_stack import REPO_ROOT, LocalStack
@@ -23,10 +26,13 @@ from tests.browser.applicant import (
     office_today,
     random_letters,
     register_by_api,
+    registration_view,
+    send_registration,
     shot,
     status_link,
 )
 from tests.browser.conftest import DESKTOP, PHONE, OpenPage
+from tests.browser.fake_api import STATUS_LINK, FakeApi, registration
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +48,7 @@ def test_a_title_valid_for_longer_is_refused_with_the_first_possible_date(
     expect_heading(page, de["register.heading"])
 
     fill_registration(page, person, "de")
-    page.get_by_role("button", name=de["register.submit"]).click()
+    send_registration(page, "de")
 
     refusal = page.locator("#refusal")
     expect(refusal.get_by_role("heading", name=de["refusal.heading"])).to_be_visible()
@@ -73,7 +79,7 @@ def test_errors_are_shown_at_their_fields_and_the_summary_takes_the_focus(
     page.goto(form_url(local_stack))
     expect_heading(page, en["register.heading"])
 
-    page.get_by_role("button", name=en["register.submit"]).click()
+    page.get_by_role("button", name=en["register.continue"]).click()
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
@@ -99,11 +105,11 @@ def test_errors_are_shown_at_their_fields_and_the_summary_takes_the_focus(
     # passes the page's checks but not the service's.
     person = Person(date_of_birth="1991-04-12", title_expires_on="1990-01-01")
     fill_registration(page, person, "en")
-    page.get_by_role("button", name=en["register.submit"]).click()
+    send_registration(page, "en")
     expect(page.locator("#title_expires_on-error")).to_have_text(
         en["error.invalid.title_expires_on"]
     )
-    expect(page.locator("#title_expires_on")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#title_expires_on-day")).to_have_attribute("aria-invalid", "true")
     expect(summary.locator("li")).to_have_count(1)
     expect(summary).to_be_focused()
 
@@ -125,6 +131,8 @@ def test_the_form_works_with_the_keyboard_and_shows_where_the_focus_is(
 
     page.locator("#given_names").focus()
     page.keyboard.press("Tab")
+    expect(page.locator("#only_one_name")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.locator("#family_name")).to_be_focused()
     outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
@@ -134,7 +142,7 @@ def test_the_form_works_with_the_keyboard_and_shows_where_the_focus_is(
     page.keyboard.press("Space")
     expect(page.locator("#privacy_consent")).to_be_checked()
     page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name=en["register.submit"])).to_be_focused()
+    expect(page.get_by_role("button", name=en["register.continue"])).to_be_focused()
 
 
 @pytest.mark.parametrize("language", ["de", "en", "tr", "ar", "uk"])
@@ -165,7 +173,8 @@ def test_the_arabic_page_reads_right_to_left_and_the_mail_follows(
     local_stack: LocalStack, open_page: OpenPage, screenshots: Path
 ) -> None:
     ar = messages("ar")
-    person = Person(given_names="ليلى", family_name="حداد " + random_letters(8))
+    # The page speaks Arabic; the names are typed as the residence title writes them.
+    person = Person(given_names="Layla", family_name="Haddad " + random_letters(8))
     page = open_page(viewport=PHONE, locale="ar")
     page.goto(form_url(local_stack) + "?lang=ar")
 
@@ -183,7 +192,7 @@ def test_the_arabic_page_reads_right_to_left_and_the_mail_follows(
     shot(page, screenshots, "20-register-form-ar")
 
     fill_registration(page, person, "ar")
-    page.get_by_role("button", name=ar["register.submit"]).click()
+    send_registration(page, "ar")
     expect(page.locator("#sent").get_by_role("heading", name=ar["sent.heading"])).to_be_visible()
 
     mail = mail_to(local_stack, person.email)
@@ -212,10 +221,10 @@ def test_the_date_of_birth_cannot_be_in_the_future(
     tomorrow = (date.today() + timedelta(days=2)).isoformat()
 
     fill_registration(page, Person(date_of_birth=tomorrow), "en")
-    page.get_by_role("button", name=en["register.submit"]).click()
+    page.get_by_role("button", name=en["register.continue"]).click()
 
     expect(page.locator("#date_of_birth-error")).to_have_text(en["error.invalid.date_of_birth"])
-    expect(page.locator("#date_of_birth")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#date_of_birth-day")).to_have_attribute("aria-invalid", "true")
 
 
 def test_registering_the_same_person_again_says_what_to_do(
@@ -230,10 +239,147 @@ def test_registering_the_same_person_again_says_what_to_do(
 
     # The same person, with another address (the first one was mistyped, say).
     fill_registration(page, replace(first, email=f"again.{random_letters(8)}@example.org"), "en")
-    page.get_by_role("button", name=en["register.submit"]).click()
+    send_registration(page, "en")
 
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text(en["error.duplicate"])
     expect(page.locator("#registration-form")).to_be_visible()
     assert_accessible(page, "duplicate registration")
+
+
+# -- real people (issue 15) ------------------------------------------------------------------
+
+
+def test_one_name_an_unknown_birthday_and_a_typo_in_the_address_register_after_a_check(
+    local_stack: LocalStack, open_page: OpenPage, screenshots: Path
+) -> None:
+    en = messages("en")
+    letters = random_letters(8)
+    person = Person(
+        given_names="",
+        family_name="Wahidullah" + letters,
+        date_of_birth="1990",
+        nationality="AFG",
+        email=f"wahidullah.{letters}@gmial.com",
+    )
+    page = open_page(viewport=PHONE, locale="en-GB")
+    page.goto(form_url(local_stack))
+    expect_heading(page, en["register.heading"])
+
+    page.get_by_label(en["field.only_one_name.label"]).check()
+    expect(page.locator("#given_names")).to_be_disabled()
+    fill_registration(page, person, "en")
+    # A typo of a big provider's domain: the page offers the address it probably is.
+    suggestion = page.locator("#email-suggestion")
+    right = f"wahidullah.{letters}@gmail.com"
+    expect(suggestion).to_contain_text(right)
+    suggestion.get_by_role("button", name="gmail.com").click()
+    expect(page.locator("#email")).to_have_value(right)
+    expect(suggestion).to_be_hidden()
+
+    # What will be sent, in words, before it is sent.
+    page.get_by_role("button", name=en["register.continue"]).click()
+    answers = page.locator("#check")
+    expect(answers).to_be_focused()
+    expect(answers).to_contain_text(en["answers.one_name"])
+    expect(answers.locator('time[datetime="1990"]')).to_have_text(
+        f"1990 ({en['answers.day_month_unknown']})"
+    )
+    expires = date.fromisoformat(person.title_expires_on)
+    expect(answers.locator(f'time[datetime="{person.title_expires_on}"]')).to_contain_text(
+        expires.strftime("%B")
+    )
+    assert_accessible(page, "check your details")
+    shot(page, screenshots, "12-check-your-details")
+    page.get_by_role("button", name=en["register.submit"]).click()
+
+    expect(page.locator("#sent").get_by_role("heading", name=en["sent.heading"])).to_be_visible()
+    view = registration_view(local_stack, status_link(local_stack, right))
+    assert (view["given_names"], view["date_of_birth"]) == ("", "1990")
+
+    # Wrong address after all: back to the form, at the address, everything else kept.
+    page.get_by_role("button", name=en["sent.change"]).click()
+    expect(page.locator("#email")).to_be_focused()
+    expect(page.locator("#email-change-note")).to_have_text(en["email.change_note"])
+    expect(page.locator("#family_name")).to_have_value(person.family_name)
+
+
+def test_what_cannot_be_on_a_document_is_refused_in_the_pages_language(
+    local_stack: LocalStack, open_page: OpenPage
+) -> None:
+    de = messages("de")
+    page = open_page(viewport=DESKTOP, locale="de-DE")
+    page.goto(form_url(local_stack))
+    expect_heading(page, de["register.heading"])
+    fill_registration(
+        page,
+        Person(
+            given_names="Олена",
+            family_name="Urgent: pay at https://x.example",
+            date_of_birth="1990-02-31",
+            email="jürgen@example.de",
+        ),
+        "de",
+    )
+    page.get_by_role("group", name=de["field.title_expires_on.label"]).get_by_label(
+        de["field.date.year"]
+    ).fill("26")
+
+    page.get_by_role("button", name=de["register.continue"]).click()
+
+    expect(page.locator("#given_names-error")).to_have_text(de["error.name.script"])
+    expect(page.locator("#family_name-error")).to_have_text(de["error.name.characters"])
+    expect(page.locator("#date_of_birth-error")).to_have_text(de["error.date.day"])
+    expect(page.locator("#email-error")).to_have_text(de["error.email.smtputf8"])
+    expect(page.locator("#title_expires_on-error")).to_have_text(de["error.date.year"])
+    # The summary leads to the part of a date that is wrong.
+    page.locator("#error-summary").get_by_role("link", name=de["error.date.day"]).click()
+    expect(page.locator("#date_of_birth-day")).to_be_focused()
+    expect(page.locator("#check")).to_be_hidden()
+
+
+def _file(name: str, mime_type: str, content: bytes) -> FilePayload:
+    return {"name": name, "mimeType": mime_type, "buffer": content}
+
+
+def _png_over_the_limit(folder: Path) -> Path:
+    """A photo-like PNG of 12 MB (noise does not compress), as a file: handed to the browser
+    by its path, not through the protocol."""
+    pixels = np.random.default_rng(15).integers(0, 256, (1700, 2400, 3), dtype=np.uint8)
+    path = folder / "scan.png"
+    Image.fromarray(pixels).save(path, format="PNG", compress_level=0)
+    assert path.stat().st_size > 10 * 1024 * 1024
+    return path
+
+
+def test_heic_and_word_files_are_named_and_a_big_photo_is_shrunk_before_the_upload(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    en = messages("en")
+    api = FakeApi(registration())
+    page = open_page(viewport=PHONE, locale="en-GB")
+    api.install(page)
+    page.goto(f"{STATUS_LINK}&lang=en")
+    expect_heading(page, en["state.awaiting_documents.heading"])
+    chooser = page.locator("#file-passport")
+
+    chooser.set_input_files(files=[_file("IMG_0001.HEIC", "image/heic", b"\0\0\0\x18ftypheic")])
+    expect(page.locator("#file-passport-error")).to_have_text(
+        en["upload.heic"].replace("{filename}", "IMG_0001.HEIC")
+    )
+    chooser.set_input_files(files=[_file("pass.docx", "", b"PK\x03\x04")])
+    expect(page.locator("#file-passport-error")).to_have_text(
+        en["upload.word"].replace("{filename}", "pass.docx")
+    )
+    assert not [p for p in api.posts() if p.endswith("/documents")]
+
+    photo = _png_over_the_limit(tmp_path)
+    with page.expect_request(
+        lambda r: r.method == "POST" and r.url.endswith("/documents")
+    ) as request:
+        chooser.set_input_files(photo)
+    asked = request.value.post_data_json
+    assert asked["content_type"] == "image/jpeg"
+    assert asked["filename"] == "scan.jpg"
+    assert 0 < asked["size_bytes"] <= 10 * 1024 * 1024
