@@ -380,6 +380,7 @@ def test_heic_and_word_files_are_named_and_a_big_photo_is_shrunk_before_the_uplo
     ) as request:
         chooser.set_input_files(photo)
     asked = request.value.post_data_json
+    assert asked is not None
     assert asked["content_type"] == "image/jpeg"
     assert asked["filename"] == "scan.jpg"
     assert 0 < asked["size_bytes"] <= 10 * 1024 * 1024
