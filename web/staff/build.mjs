@@ -15,6 +15,9 @@ await build({
   entryPoints: { app: join(here, "src", "main.js"), styles: join(here, "styles.css") },
   outdir: out,
   bundle: true,
+  // PDF.js is loaded only when a PDF is shown: its own chunk, and its worker beside the page.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   minify: true,
   format: "esm",
   target: ["es2022"],
@@ -27,3 +30,5 @@ await build({
   define: { global: "globalThis" },
 });
 cpSync(join(here, "index.html"), join(out, "index.html"));
+const pdfjs = dirname(fileURLToPath(import.meta.resolve("pdfjs-dist/package.json")));
+cpSync(join(pdfjs, "build", "pdf.worker.min.mjs"), join(out, "pdf.worker.min.mjs"));

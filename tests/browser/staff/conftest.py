@@ -55,12 +55,12 @@ def staff_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffStack
         yield StaffStack(stack, stack.staff_url)
 
 
-def unreadable_photo(text: str) -> bytes:
-    """A JPEG the reader finds no zone on: the registration goes to a person's review."""
+def unreadable_document(text: str, kind: str = "JPEG") -> bytes:
+    """A JPEG or PDF the reader finds no zone on: the registration goes to a person's review."""
     image = Image.new("RGB", (640, 400), "white")
     ImageDraw.Draw(image).text((40, 180), text, fill="black")
     out = io.BytesIO()
-    image.save(out, format="JPEG")
+    image.save(out, format=kind)
     return out.getvalue()
 
 
@@ -80,8 +80,13 @@ def submitted_for_review(stack: LocalStack, email: str, **typed: Any) -> str:
     base = f"{api}/registrations/{registration_id}"
     assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
     documents = [
-        ("passport", "passport.jpg", unreadable_photo("PASSPORT (test)"), "image/jpeg"),
-        ("residence_title", "card.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        ("passport", "passport.jpg", unreadable_document("PASSPORT (test)"), "image/jpeg"),
+        (
+            "residence_title",
+            "card.pdf",
+            unreadable_document("CARD (test)", "PDF"),
+            "application/pdf",
+        ),
     ]
     for kind, filename, content, content_type in documents:
         request: dict[str, Any] = {

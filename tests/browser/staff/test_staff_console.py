@@ -208,6 +208,18 @@ def test_a_review_shows_the_documents_and_takes_a_decision(
     card.get_by_role("button", name="Drehen").first.click()
     assert "rotate(90deg)" in (image.get_attribute("style") or "")
     card.get_by_role("button", name="Vergrößern").first.click()
+    # The PDF drawn in the page by PDF.js, and turned.
+    pdf_page = card.get_by_role("img", name="Dokument card.pdf, 1/1")
+    expect(pdf_page).to_be_visible()
+    upright = pdf_page.evaluate("canvas => canvas.width > canvas.height")
+    card.get_by_role("button", name="Drehen").nth(1).click()
+    page.wait_for_function(
+        """upright => {
+            const canvas = document.querySelector('canvas[aria-label^="Dokument card.pdf"]');
+            return canvas !== null && (canvas.width > canvas.height) !== upright;
+        }""",
+        arg=upright,
+    )
     assert_accessible(page, "review")
     shot(page, "review")
 
