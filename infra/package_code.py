@@ -89,7 +89,9 @@ def is_unused_translation(name: str, country: str = HOLIDAY_COUNTRY) -> bool:
 # Libraries of which only what the handlers' imports load ships: the mrz library's zone
 # generators, sample tests and other scripts' transliteration tables are the tests' (tests/
 # zone_documents.py), never the functions'; machine_readable_zone imports what it reads with.
-ONLY_WHAT_LOADS = ("mrz/",)
+# dnspython is email-validator's for deliverability checks, which the service never asks for
+# (check_deliverability=False): none of it loads.
+ONLY_WHAT_LOADS = ("mrz/", "dns/")
 
 
 def unused_library_source(name: str, loaded: set[str]) -> bool:

