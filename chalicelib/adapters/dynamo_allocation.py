@@ -251,6 +251,13 @@ class DynamoAllocationRepository:
             mark = _settle_update(sent_mark.kind, sent_mark.claim_id, MailStatus.SENT, sent_mark.at)
             key = serialize(_invitation_key_item(sent_mark.invitation))
             items.append({"Update": {"TableName": self._table, "Key": key, **mark}})
+        if from_status is Status.WAITING:
+            # Out of the queue's counts (dynamo_queue_counts.py), after the conditioned items.
+            items.extend(
+                self._registrations.queue_count_updates(
+                    invitation.office_id, invitation.queue_key, -1
+                )
+            )
         try:
             self._call("transact_write_items", TransactItems=items)
         except TransactionCancelled as cancelled:
@@ -395,6 +402,22 @@ class DynamoAllocationRepository:
                 }
             },
         ]
+        if move.requeue and registration.queue_key is not None:
+            items.extend(
+                self._registrations.queue_count_updates(
+                    registration.office_id, registration.queue_key, +1
+                )
+            )
+        elif (
+            move.source is Status.WAITING
+            and move.target is not Status.WAITING
+            and registration.queue_key is not None
+        ):
+            items.extend(
+                self._registrations.queue_count_updates(
+                    registration.office_id, registration.queue_key, -1
+                )
+            )
         counts = {name: delta for name, delta in move.day_counts.items() if delta}
         if move.window_delta:
             counts[f"{TAKEN_PREFIX}{invitation.window_key}"] = move.window_delta

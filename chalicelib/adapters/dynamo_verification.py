@@ -145,6 +145,7 @@ class DynamoVerification:
         title_expires_on: date | None = None,
     ) -> None:
         expires_on = title_expires_on or registration.title_expires_on
+        key = queue_sort_key(expires_on, queued_at, registration.registration_id)
         self._repo.transition(
             registration.registration_id,
             Status.WAITING,
@@ -154,12 +155,13 @@ class DynamoVerification:
                 "verified_at": queued_at,
                 "title_expires_on": expires_on.isoformat(),
                 "GSI1PK": queue_pk(registration.office_id),
-                "GSI1SK": queue_sort_key(expires_on, queued_at, registration.registration_id),
+                "GSI1SK": key,
             },
             remove=("review_reasons", "review_since"),
             extra_condition="attribute_exists(email_confirmed_at) AND title_expires_on = :typed",
             extra_values=values(typed=registration.title_expires_on.isoformat()),
             sources=sources,
+            also=self._repo.queue_count_updates(registration.office_id, key, +1),
         )
 
     def send_to_review(

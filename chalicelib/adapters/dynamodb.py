@@ -10,7 +10,9 @@ Every state change is conditional on the state it leaves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters import dynamo_queue_counts as queue_counts
 from chalicelib.adapters.dynamo_errors import (
     cancellation_reasons,
     error_code,
@@ -56,9 +59,27 @@ QUEUE_INDEX = "queue"
 READING = "pending"  # verification.ReadOutcome.PENDING
 REG_SK = "REG"
 LOCK_SK = "ACTIVE"
+CONFLICT_ATTEMPTS = 5
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+
+
+def is_conflict_only(error: ClientError) -> bool:
+    """A transaction cancelled only because another one held one of its items."""
+    if error_code(error) == "TransactionConflictException":
+        return True
+    codes = {r.get("Code") for r in cancellation_reasons(error)}
+    return (
+        error_code(error) == "TransactionCanceledException"
+        and "TransactionConflict" in codes
+        and codes <= {"TransactionConflict", "None", None}
+    )
+
+
+def conflict_backoff(attempt: int) -> None:
+    """Up to 20, 40, 80, … ms, jittered, before trying a conflicted transaction again."""
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311  (jitter, not a secret)
 
 
 def registration_pk(registration_id: str) -> str:
@@ -114,9 +135,12 @@ def release_lock(table_name: str, registration: Registration) -> dict[str, Any]:
 
 
 class DynamoRegistrationRepository:
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(
+        self, client: Any, table_name: str, pause: Callable[[int], None] | None = None
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._pause = pause or conflict_backoff
 
     @property
     def table_name(self) -> str:
@@ -147,23 +171,25 @@ class DynamoRegistrationRepository:
         return registration
 
     def queue_position(self, registration: Registration) -> int:
+        """The place in the queue, from the queue's counts (dynamo_queue_counts.py): the same
+        few items read at any place."""
         key = registration.queue_key
         if key is None:
             raise InvalidState("This registration is not in the queue.")
-        ahead = 0
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": QUEUE_INDEX,
-            "KeyConditionExpression": "GSI1PK = :pk AND GSI1SK < :key",
-            "ExpressionAttributeValues": values(pk=queue_pk(registration.office_id), key=key),
-            "Select": "COUNT",
-        }
-        while True:
-            page = self._call("query", **request)
-            ahead += int(page["Count"])
-            if "LastEvaluatedKey" not in page:
-                return ahead + 1
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return queue_counts.position(
+            self._call,
+            self._table,
+            index=QUEUE_INDEX,
+            office_id=registration.office_id,
+            partition=queue_pk(registration.office_id),
+            key=key,
+        )
+
+    def queue_count_updates(
+        self, office_id: str, queue_key: str, delta: int
+    ) -> list[dict[str, Any]]:
+        """The transaction items that count a registration into (+1) or out of (-1) the queue."""
+        return queue_counts.updates(self._table, office_id, queue_key, delta)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -271,27 +297,44 @@ class DynamoRegistrationRepository:
         )
 
     def enqueue(self, registration: Registration, queued_at: str) -> None:
+        key = queue_sort_key(registration.title_expires_on, queued_at, registration.registration_id)
         self.transition(
             registration.registration_id,
             Status.WAITING,
             set_values={
                 "queued_at": queued_at,
                 "GSI1PK": queue_pk(registration.office_id),
-                "GSI1SK": queue_sort_key(
-                    registration.title_expires_on, queued_at, registration.registration_id
-                ),
+                "GSI1SK": key,
             },
             extra_condition="attribute_exists(email_confirmed_at)",
+            also=self.queue_count_updates(registration.office_id, key, +1),
         )
 
     def withdraw(self, registration: Registration, withdrawn_at: str, erase_after: int) -> None:
-        self.transition(
-            registration.registration_id,
-            Status.WITHDRAWN,
-            set_values={"withdrawn_at": withdrawn_at, "expires_at": erase_after},
-            remove=("GSI1PK", "GSI1SK"),
-            also=[self._release_lock(registration)],
-        )
+        # A waiting registration leaves the queue's counts in the same transaction, so the
+        # condition names the state it was read in; a move meanwhile is read again.
+        for attempt in range(3):
+            leaves_queue = registration.status is Status.WAITING
+            key = registration.queue_key
+            counts: list[dict[str, Any]] = []
+            if leaves_queue and key is not None:
+                counts = self.queue_count_updates(registration.office_id, key, -1)
+            sources = frozenset({Status.WAITING}) if leaves_queue else None
+            try:
+                self.transition(
+                    registration.registration_id,
+                    Status.WITHDRAWN,
+                    set_values={"withdrawn_at": withdrawn_at, "expires_at": erase_after},
+                    remove=("GSI1PK", "GSI1SK"),
+                    also=[self._release_lock(registration), *counts],
+                    sources=sources or sources_of(Status.WITHDRAWN) - {Status.WAITING},
+                )
+                return
+            except InvalidState:
+                current = self.get(registration.registration_id)
+                if attempt == 2 or current is None or current.status is registration.status:
+                    raise
+                registration = current
 
     def add_document(self, document: Document) -> None:
         condition, condition_values = status_in({Status.AWAITING_DOCUMENTS})
@@ -470,14 +513,21 @@ class DynamoRegistrationRepository:
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _call(self, operation: str, **request: Any) -> Any:
-        try:
-            return getattr(self._client, operation)(**request)
-        except ClientError as error:
-            if error_code(error) == "TransactionCanceledException" and not is_retryable(error):
-                raise TransactionCancelled(error) from error
-            if is_retryable(error):
-                raise unavailable(error) from error
-            raise
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                return getattr(self._client, operation)(**request)
+            except ClientError as error:
+                # Transactions on one item meet (the queue's counts, a day's counter): one that
+                # met another was cancelled whole and is simply tried again, a little later.
+                if is_conflict_only(error) and attempt < CONFLICT_ATTEMPTS - 1:
+                    self._pause(attempt)
+                    continue
+                if error_code(error) == "TransactionCanceledException" and not is_retryable(error):
+                    raise TransactionCancelled(error) from error
+                if is_retryable(error):
+                    raise unavailable(error) from error
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 class TransactionCancelled(Exception):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.adapters.dynamo_queue_counts import node_items
 from chalicelib.adapters.dynamodb import queue_pk, registration_item, serialize
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.registration import Registration, Status, TitleType, queue_sort_key
@@ -48,7 +49,9 @@ def waiting_registration(n: int, office_id: str, first_expiry: date) -> Registra
 def seed_waiting(
     client: Any, table: str, office_id: str, count: int, first_expiry: date = date(2026, 11, 20)
 ) -> None:
-    """Put `count` waiting registrations into the queue index of `office_id`."""
+    """Put `count` waiting registrations into the queue index of `office_id`, and the queue's
+    counts that count them (chalicelib/adapters/dynamo_queue_counts.py)."""
+    keys: list[str] = []
     for start in range(0, count, BATCH):
         requests = []
         for n in range(start, min(start + BATCH, count)):
@@ -58,8 +61,16 @@ def seed_waiting(
             item["GSI1SK"] = queue_sort_key(
                 r.title_expires_on, r.queued_at or "", r.registration_id
             )
+            keys.append(item["GSI1SK"])
             requests.append({"PutRequest": {"Item": serialize(item)}})
-        request: dict[str, Any] = {table: requests}
-        while request:
-            answer = client.batch_write_item(RequestItems=request)
-            request = answer.get("UnprocessedItems") or {}
+        _write(client, table, requests)
+    counts = [{"PutRequest": {"Item": serialize(n)}} for n in node_items(office_id, keys)]
+    for start in range(0, len(counts), BATCH):
+        _write(client, table, counts[start : start + BATCH])
+
+
+def _write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    request: dict[str, Any] = {table: requests}
+    while request:
+        answer = client.batch_write_item(RequestItems=request)
+        request = answer.get("UnprocessedItems") or {}
