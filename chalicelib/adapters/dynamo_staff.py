@@ -21,6 +21,9 @@ from chalicelib.adapters.dynamodb import (
 from chalicelib.domain.errors import FieldError, ValidationFailed
 from chalicelib.services.ports import AuditEntry, DayTally, QueuePage
 
+# Far more than an office's queue ever holds; a cursor claiming more was not given out here.
+MAX_CURSOR_OFFSET = 10_000_000
+
 
 def audit_pk(office_id: str, day: date) -> str:
     return f"AUDIT#{office_id}#{day.isoformat()}"
@@ -174,9 +177,16 @@ def _decode_cursor(cursor: str | None) -> tuple[int, dict[str, Any] | None]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        offset = int(data["o"])
-        key = {k: str(v) for k, v in dict(data["k"]).items()}
-        if offset < 0 or set(key) != {"PK", "SK", "GSI1PK", "GSI1SK"}:
+        offset = data["o"]
+        key = dict(data["k"])
+        # Only what _encode_cursor writes: a whole offset, four string keys. A float such as
+        # Infinity or 1e999 (json reads both) is no offset.
+        if (
+            type(offset) is not int
+            or not 0 <= offset <= MAX_CURSOR_OFFSET
+            or set(key) != {"PK", "SK", "GSI1PK", "GSI1SK"}
+            or not all(isinstance(v, str) for v in key.values())
+        ):
             raise ValueError("cursor out of shape")
     except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed(

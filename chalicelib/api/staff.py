@@ -67,16 +67,29 @@ def _limit() -> int:
     return int(raw)
 
 
+# The days a staff query may name: wide enough for any real question, and far enough from
+# date.max that a range or a window computed from the day cannot overflow (issue 16).
+EARLIEST_QUERY_DAY = date(2000, 1, 1)
+LATEST_QUERY_DAY = date(2199, 12, 31)
+
+
 def query_date(name: str = "date") -> date | None:
-    raw = _query(name)
+    params = staff_routes.current_request.query_params
+    raw: str | None = params.get(name) if params else None
     if raw is None:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed(
             f"{name} must be a date (YYYY-MM-DD).", errors=[FieldError(name, "must be YYYY-MM-DD")]
         ) from None
+    if not EARLIEST_QUERY_DAY <= day <= LATEST_QUERY_DAY:
+        raise ValidationFailed(
+            f"{name} must be a date from {EARLIEST_QUERY_DAY} to {LATEST_QUERY_DAY}.",
+            errors=[FieldError(name, "must be from 2000-01-01 to 2199-12-31")],
+        )
+    return day
 
 
 @staff_route(staff_routes, "/staff/queue", methods=["GET"])
