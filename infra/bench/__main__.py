@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 import boto3
 
 from chalicelib.config import MAIL_SENDER, TABLE_NAME
-from infra.bench import cold_start
+from infra.bench import cold_answer, cold_start
 from infra.bench.allocation import AllocationCost, measure_allocation
+from infra.bench.cold_answer import measure_cold_answers
 from infra.bench.documents import (
     BREAKDOWN,
     cloud_usd_per_1000,
@@ -28,10 +29,20 @@ from infra.bench.emulation import (
     whole_table_backup_seconds,
 )
 from infra.bench.load import measure_load
-from infra.bench.registration import measure_registration, measure_status_read
+from infra.bench.registration import measure_registration
+from infra.bench.spike import measure_positions, measure_spike
 from infra.local_stack import REGION
 
-FIGURES = ("allocation", "registration", "cold-start", "package", "load", "documents")
+FIGURES = (
+    "allocation",
+    "registration",
+    "spike",
+    "cold-answer",
+    "cold-start",
+    "package",
+    "load",
+    "documents",
+)
 
 
 def figure(name: str, value: float | str, note: str = "") -> None:
@@ -127,14 +138,64 @@ def registration_figures() -> None:
         "one document, beyond the status read it happens in",
     )
     figure("document_verification_calls", one.summary().replace(" ", ""))
-    position = 1000
+
+
+def spike_figures(large: int, waiting: int, reads: int) -> None:
+    """Issue 17: a status read's cost at any place, and the 07:45 spike (infra/bench/spike.py)."""
+    positions = (1, 1000, large)
     with in_process_aws() as environment, quiet():
-        waiting = measure_status_read(environment, position)
+        costs = measure_positions(environment, positions, large)
+    for cost in costs:
+        figure(
+            f"status_read_items_read_at_position_{cost.position}",
+            cost.items,
+            target(cost.items, 10) + f"; {cost.calls}",
+        )
+        figure(
+            f"status_read_kb_read_at_position_{cost.position}",
+            cost.bytes / 1024,
+            target(cost.bytes / 1024, 16) + "; counted bytes of the items read",
+        )
+    with in_process_aws() as environment, quiet():
+        spike = measure_spike(environment, waiting, reads)
+    name = f"n{waiting}_r{reads}"
+    partition, hottest = spike.now_hottest
     figure(
-        f"status_read_items_read_at_position_{position}",
-        waiting.items_read,
-        f"{waiting.summary()}; grows with the position, see docs/performance.md",
+        f"spike_read_units_per_s_hottest_partition_{name}",
+        hottest,
+        target(hottest, 1000) + f"; {partition.split('/', 1)[1]}, the queue counts",
     )
+    for place, measured, modelled in spike.before_checked:
+        figure(
+            f"spike_before_count_units_at_position_{place}",
+            f"{measured:g}",
+            f"measured; the model says {modelled:g}",
+        )
+    figure(
+        f"spike_before_read_units_per_s_hottest_partition_{name}",
+        spike.before_units_per_second,
+        f"the count of everyone ahead (before issue 17), the queue index's partition;"
+        f" {spike.before_units_per_second / 3000:.1f} x its 3,000 limit",
+    )
+    items = sorted(c.items for c in spike.sample)
+    figure(
+        f"spike_sample_items_per_read_{name}",
+        f"{items[0]}-{items[-1]}",
+        f"{len(items)} readers at random places through the app",
+    )
+
+
+def cold_answer_figures(runs: int) -> None:
+    """Issue 17: fresh interpreter to first answer, the app against the framework floor."""
+    with quiet():
+        answers = measure_cold_answers(runs)
+    for route in ("status", "register"):
+        app_ms = answers.ms[(route, cold_answer.APP)]
+        floor_ms = answers.ms[(route, cold_answer.FLOOR)]
+        figure(f"cold_answer_ms_{route}_app", app_ms, f"median of {runs}; this machine")
+        figure(f"cold_answer_ms_{route}_floor", floor_ms, "infra/bench/floor_app.py, same calls")
+        ratio = answers.ratio(route)
+        figure(f"cold_answer_ratio_{route}", ratio, target(ratio, 1.25))
 
 
 def cold_start_figures(runs: int) -> None:
@@ -225,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.bench", description=__doc__)
     parser.add_argument("figures", nargs="*", metavar="figure", help=f"any of {', '.join(FIGURES)}")
     parser.add_argument("--queue", type=int, default=50_000, help="the long queue (N)")
+    parser.add_argument("--spike-waiting", type=int, default=20_000, help="waiting at 07:45")
+    parser.add_argument("--spike-reads", type=int, default=5_000, help="status reads in 60 s")
     parser.add_argument("--import-runs", type=int, default=10)
     parser.add_argument("--load", type=int, default=2000, help="registrations of the load")
     parser.add_argument("--load-queue", type=int, default=500, help="waiting, for the reads")
@@ -240,6 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     steps: dict[str, Callable[[], None]] = {
         "allocation": lambda: allocation_figures(args.queue),
         "registration": registration_figures,
+        "spike": lambda: spike_figures(args.queue, args.spike_waiting, args.spike_reads),
+        "cold-answer": lambda: cold_answer_figures(args.import_runs),
         "cold-start": lambda: cold_start_figures(args.import_runs),
         "package": lambda: package_figures(args.import_runs),
         "load": lambda: load_figures(

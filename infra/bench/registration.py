@@ -56,11 +56,20 @@ def solve(challenge: dict[str, Any]) -> str:
     return base64.b64encode(json.dumps(payload).encode()).decode()
 
 
+def letters(n: int) -> str:
+    """n in three letters (a name holds no digits): 0 -> Aaa, 27 -> Abb."""
+    word = ""
+    for _ in range(3):
+        n, digit = divmod(n, 26)
+        word = "abcdefghijklmnopqrstuvwxyz"[digit] + word
+    return word.capitalize()
+
+
 def registration_body(n: int, today: date) -> dict[str, Any]:
     """The n-th distinct applicant, eligible today."""
     return {
         "given_names": "Olena",
-        "family_name": f"Kovalenko{n}",
+        "family_name": f"Kovalenko-{letters(n)}",
         "date_of_birth": (date(1960, 1, 1) + timedelta(days=n % 15000)).isoformat(),
         "nationality": "UKR",
         "email": f"bench{n}@example.org",

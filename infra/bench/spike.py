@@ -26,6 +26,7 @@ from chalice.test import Client
 from chalicelib.adapters.dynamodb import QUEUE_INDEX, queue_pk, registration_item, serialize
 from chalicelib.config import TABLE_NAME
 from chalicelib.domain.registration import queue_sort_key
+from infra.bench.counting import AwsCalls
 from infra.bench.read_units import UNIT, ReadMeter, item_size
 from infra.bench.seeding import access_token, seed_waiting, waiting_registration
 from infra.local_stack import REGION
@@ -44,6 +45,7 @@ class StatusReadCost:
     items: int
     bytes: int
     units: dict[str, float] = field(default_factory=dict)
+    calls: str = ""
 
 
 @dataclass
@@ -99,6 +101,31 @@ def status_read(client: Client, meter: ReadMeter, n: int, expected: int) -> Stat
     if shown != expected:
         raise AssertionError(f"expected queue position {expected}, the view says {shown}")
     return StatusReadCost(expected, meter.items, meter.total_bytes, dict(meter.units))
+
+
+def measure_positions(
+    environment: dict[str, str], positions: tuple[int, ...], waiting: int
+) -> list[StatusReadCost]:
+    """One status read at each place of a queue of `waiting`: items, bytes, calls."""
+    from app import app  # noqa: PLC0415  (settings on first use, inside moto)
+
+    seed_waiting(
+        boto3.client("dynamodb", region_name=REGION),
+        environment[TABLE_NAME],
+        OFFICE,
+        waiting,
+        FIRST_EXPIRY,
+    )
+    queue = queue_in_order(waiting)
+    meter, calls = ReadMeter(REGION), AwsCalls()
+    found = []
+    with meter.on_default_session(), calls.on_default_session(), Client(app) as client:
+        for place in positions:
+            calls.reset()
+            cost = status_read(client, meter, queue[place - 1][1], place)
+            cost.calls = calls.take().summary()
+            found.append(cost)
+    return found
 
 
 def measure_spike(
