@@ -1,4 +1,5 @@
-"""HTTP middleware: request logging with a correlation id, problem+json for every error."""
+"""HTTP middleware: request logging with a correlation id, problem+json for every error,
+security headers on every answer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,19 @@ from chalicelib.bootstrap import container
 from chalicelib.config import ConfigurationError
 from chalicelib.observability import bind_correlation_id, log
 
+# Every answer of the API is JSON (or empty): nothing in it is ever to be sniffed as another
+# type, rendered as a page, framed, run as script or sent on as a referrer; the API is HTTPS
+# only, in the cloud and for the browsers that once saw it (issue 16, item 7; ASVS V14.4).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": (
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
 
 def answer_every_error_as_problem(
     event: Request, get_response: Callable[[Request], Response]
@@ -23,7 +37,7 @@ def answer_every_error_as_problem(
     if response.status_code >= 400 and content_type != PROBLEM_CONTENT_TYPE:
         # Chalice answered on its own (415, malformed JSON, an unhandled exception).
         response = from_chalice_error(response.status_code, _chalice_message(response))
-    for name, value in NO_STORE.items():
+    for name, value in {**NO_STORE, **SECURITY_HEADERS}.items():
         response.headers.setdefault(name, value)
     _allow_origin(event, response)
     log().info(
