@@ -22,6 +22,7 @@ from tests.e2e.applicants import LINK, verify_by_staff, wait_until_read
 
 SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+TABLET: ViewportSize = {"width": 820, "height": 1180}
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from infra import local_cognito
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.staff.conftest import (
     DESKTOP,
+    TABLET,
     Day,
     StaffStack,
     camera_video,
@@ -144,6 +145,22 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     dialog.get_by_role("button", name="Abbrechen").click()
     expect(row).to_contain_text("angekommen")
 
+    # The connection drops after the service has the decision: the page sends it again with the
+    # same Idempotency-Key, and the service answers the first result.
+    keys: list[str] = []
+
+    def answer_lost_once(route: Route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        keys.append(route.request.headers.get("idempotency-key", ""))
+        if len(keys) == 1:
+            route.fetch()
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/check-in", answer_lost_once)
     # By keyboard: the button, then the dialog's focused "Bestätigen".
     row.get_by_role("button", name="Angaben stimmen").focus()
     page.keyboard.press("Enter")
@@ -151,6 +168,8 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Gespeichert: Haddad")).to_be_visible()
     expect(row).to_contain_text("bedient")
+    page.unroute("**/check-in", answer_lost_once)
+    assert len(keys) == 2 and keys[0] == keys[1] != "", keys
 
     row.get_by_role("button", name="Rückgängig").click()
     dialog = page.get_by_role("dialog")
@@ -158,6 +177,13 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     dialog.get_by_role("button", name="Bestätigen").click()
     expect(row).to_contain_text("angekommen")
     search.fill("")
+
+    # On a tablet the day still fits the screen's width.
+    page.set_viewport_size(TABLET)
+    expect(page.locator("tr", has_text="Demir")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "today-tablet")
+    page.set_viewport_size(DESKTOP)
 
 
 def test_the_entrance_reads_the_invitations_qr_code_from_the_camera(
@@ -276,6 +302,7 @@ def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(
     page = console_page
     page.get_by_role("link", name="Zahlen").click()
     expect(page.get_by_role("img", name="Termine je Tag")).to_be_visible()
+    expect(page.locator("[data-backlog]")).to_contain_text("Offene Prüfungen:")
     with page.expect_download() as download:
         page.get_by_role("button", name="Als CSV herunterladen").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))

@@ -49,6 +49,7 @@ export async function figuresPage(main, state) {
       link.remove();
       URL.revokeObjectURL(link.href);
     }, "secondary", { "data-csv": "" })),
+    h("p", { class: "kern-body kern-body--large", "data-backlog": "" }, t("figures.backlog", { n: (stats.counts_by_status || {}).in_review || 0 })),
     h("h2", { class: "kern-heading-medium" }, t("figures.queue")),
     h("div", { class: "chart-box" }, queueCanvas),
     table(t("figures.queue"), bands.map((b) => t(`figures.${b}`)), [row(bands.map((b) => stats.queue_by_expiry[b]))]),
