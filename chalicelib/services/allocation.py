@@ -718,7 +718,7 @@ class AllocationService:
                 "A rejection needs a reason.",
                 errors=[FieldError("reason", "is required when the data is incorrect")],
             )
-        case = self._todays_case(registration_id, now)
+        case = self._todays_case(registration_id, now, allow=_HOLDING)
         invitation, registration = case.invitation, self._registration(case)
         status = Status.SERVED if data_correct else Status.REJECTED
         if registration.status is status or (key and invitation.desk_key == key):
@@ -756,7 +756,7 @@ class AllocationService:
     ) -> Registration:
         """Staff mark today's invitation as missed, once its window has ended. The no-show
         mail goes when the end of the day makes it final, so an undone misclick mails nobody."""
-        case = self._todays_case(registration_id, now)
+        case = self._todays_case(registration_id, now, allow=_HOLDING)
         invitation, registration = case.invitation, self._registration(case)
         if registration.status is Status.NO_SHOW or (key and invitation.desk_key == key):
             return registration
@@ -790,7 +790,7 @@ class AllocationService:
         """Undo the last desk action on today's invitation (arrived, served, rejected,
         no_show), before the end of the day makes it final. Returns the registration as it
         now is and the state undone. InvalidState when there is nothing to undo."""
-        case = self._todays_case(registration_id, now, allow=frozenset(UNDO_TARGETS))
+        case = self._todays_case(registration_id, now, allow=_HOLDING)
         invitation, registration = case.invitation, self._registration(case)
         if key and invitation.desk_key == key:
             return registration, registration.status
