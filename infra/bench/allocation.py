@@ -12,12 +12,14 @@ from chalicelib.adapters.ses import SesMailer
 from chalicelib.config import DEFAULT_SERVICE_HOURS, parse_service_hours
 from chalicelib.domain.schedule import ArrivalPlan
 from chalicelib.services.allocation import AllocationService, RunSummary
+from chalicelib.services.links import Links
 from infra.bench.counting import AwsCalls
 from infra.bench.seeding import seed_waiting
 
 OFFICE = "stuttgart"
 # Tuesday 24 November 2026, 07:45 in Stuttgart: a run time of a workday.
 RUN_AT = datetime(2026, 11, 24, 6, 45, tzinfo=UTC)
+BENCH_KEY = b"bench-only-key-not-secret"  # signs the mails' links and entrance passes
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ def allocation_service(dynamodb: Any, sesv2: Any, table: str, sender: str, slots
         arrivals=ArrivalPlan(parse_service_hours(DEFAULT_SERVICE_HOURS)),
         web_base_url="https://termin.example",
         retention_days=30,
+        links=Links("https://termin.example", BENCH_KEY),
+        entrance_key=BENCH_KEY,
     )
 
 
