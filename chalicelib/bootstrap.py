@@ -82,7 +82,18 @@ class Container:
     def documents(self) -> S3DocumentStore:
         from chalicelib.adapters.s3 import S3DocumentStore
 
-        return S3DocumentStore(client("s3"), self.settings.documents_bucket)
+        s = self.settings
+        sanitiser = None
+        if s.document_screening == "sanitise":
+            from chalicelib.adapters.safe_copy import PillowPikepdfSanitiser
+
+            sanitiser = PillowPikepdfSanitiser()
+        return S3DocumentStore(
+            client("s3"),
+            s.documents_bucket,
+            sanitiser=sanitiser,
+            malware_scan=s.document_screening == "malware-scan",
+        )
 
     @cached_property
     def mailer(self) -> SesMailer:

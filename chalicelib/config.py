@@ -33,6 +33,7 @@ ALTCHA_HMAC_KEY = "ALTCHA_HMAC_KEY"
 ALTCHA_MAX_NUMBER = "ALTCHA_MAX_NUMBER"
 READ_QUEUE_URL = "READ_QUEUE_URL"
 DOCUMENT_READER = "DOCUMENT_READER"
+DOCUMENT_SCREENING = "DOCUMENT_SCREENING"
 VERIFICATION_POLICY = "VERIFICATION_POLICY"
 IDENTITY_HOLD_DAYS = "IDENTITY_HOLD_DAYS"
 
@@ -42,6 +43,12 @@ READ_QUEUE_NAME = "notfalltermin-read-requests"
 # OCR engine in `make run` and the tests (docs/performance.md, "Reading documents").
 DOCUMENT_READERS = ("textract", "tesseract")
 VERIFICATION_POLICIES = ("required", "preferred")
+# What an upload passes before it counts, besides its first bytes (issue 16, item 6;
+# docs/reliability.md, "Documents staff open"): "none"; "malware-scan", the verdict GuardDuty
+# Malware Protection for S3 tags it with (the cloud, infra/functions.json); "sanitise", a safe
+# copy made in process by Pillow and pikepdf (adapters/safe_copy.py; too large for the
+# API's deployment package).
+DOCUMENT_SCREENINGS = ("none", "malware-scan", "sanitise")
 DEFAULT_IDENTITY_HOLD_DAYS = 30
 
 # Allocation defaults: appointments per weekday (a date's override is set by staff); the
@@ -105,6 +112,7 @@ class Settings:
     # The queue of read requests (SQS); none: documents are not read (the jobs do not need it).
     read_queue_url: str | None = None
     document_reader: str = "textract"
+    document_screening: str = "none"
     verification_policy: str = "required"
     identity_hold_days: int = DEFAULT_IDENTITY_HOLD_DAYS
 
@@ -170,6 +178,7 @@ class Settings:
             altcha_max_number=_positive(env, ALTCHA_MAX_NUMBER, DEFAULT_ALTCHA_MAX_NUMBER),
             read_queue_url=env.get(READ_QUEUE_URL) or None,
             document_reader=_one_of(env, DOCUMENT_READER, DOCUMENT_READERS),
+            document_screening=_one_of(env, DOCUMENT_SCREENING, DOCUMENT_SCREENINGS),
             verification_policy=_one_of(env, VERIFICATION_POLICY, VERIFICATION_POLICIES),
             identity_hold_days=_positive(env, IDENTITY_HOLD_DAYS, DEFAULT_IDENTITY_HOLD_DAYS),
         )

@@ -1,4 +1,5 @@
-"""The document store on S3: presigned POST uploads, inspection, promotion, erasure."""
+"""The document store on S3: presigned POST uploads, inspection, promotion (to a safe copy,
+or after a malware scan's verdict), erasure."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.documents import ContentType
+from chalicelib.domain.documents import ContentType, UnsafeDocument
 from chalicelib.domain.errors import ServiceUnavailable
-from chalicelib.services.ports import StoredObject, UploadGrant
+from chalicelib.observability import log
+from chalicelib.services.ports import DocumentSanitiser, Promotion, StoredObject, UploadGrant
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CHANGED = frozenset({"412", "PreconditionFailed", "NoSuchKey", "404"})
+# The tag GuardDuty Malware Protection for S3 puts on each object it scanned, and its verdict
+# for a clean one (the others: THREATS_FOUND, UNSUPPORTED, ACCESS_DENIED, FAILED).
+SCAN_STATUS_TAG = "GuardDutyMalwareScanStatus"
+NO_THREATS_FOUND = "NO_THREATS_FOUND"
 
 
 def _code(error: ClientError) -> str:
@@ -19,9 +25,18 @@ def _code(error: ClientError) -> str:
 
 
 class S3DocumentStore:
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        *,
+        sanitiser: DocumentSanitiser | None = None,
+        malware_scan: bool = False,
+    ) -> None:
         self._client = client
         self._bucket = bucket
+        self._sanitiser = sanitiser
+        self._malware_scan = malware_scan
 
     def grant_upload(
         self, key: str, content_type: ContentType, size_bytes: int, expires_in: int
@@ -67,7 +82,18 @@ class S3DocumentStore:
             size=size, content_type=head.get("ContentType"), etag=etag, prefix=prefix
         )
 
-    def promote(self, source_key: str, target_key: str, etag: str) -> bool:
+    def promote(
+        self, source_key: str, target_key: str, etag: str, content_type: ContentType
+    ) -> Promotion:
+        if self._malware_scan:
+            verdict = self._scan_verdict(source_key)
+            if verdict is None:
+                return Promotion.SCANNING
+            if verdict != NO_THREATS_FOUND:
+                log().warning("document_scan_refused", verdict=verdict)
+                return Promotion.REFUSED
+        if self._sanitiser is not None:
+            return self._promote_safe_copy(source_key, target_key, etag, content_type)
         try:
             self._client.copy_object(
                 Bucket=self._bucket,
@@ -78,10 +104,49 @@ class S3DocumentStore:
             )
         except ClientError as error:
             if _code(error) in _CHANGED:
-                return False
+                return Promotion.CHANGED
             raise self._unavailable(error) from error
         self.delete(source_key)
-        return True
+        return Promotion.DONE
+
+    def _promote_safe_copy(
+        self, source_key: str, target_key: str, etag: str, content_type: ContentType
+    ) -> Promotion:
+        """Read exactly the inspected version whole, and store what the sanitiser makes of it:
+        what staff download is the safe copy, never the upload."""
+        assert self._sanitiser is not None
+        try:
+            body = self._client.get_object(Bucket=self._bucket, Key=source_key, IfMatch=etag)
+            content = body["Body"].read()
+        except ClientError as error:
+            if _code(error) in _CHANGED:
+                return Promotion.CHANGED
+            raise self._unavailable(error) from error
+        try:
+            safe = self._sanitiser.safe_copy(content_type, content)
+        except UnsafeDocument as refusal:
+            log().warning("document_unsafe", why=str(refusal))
+            return Promotion.REFUSED
+        try:
+            self._client.put_object(
+                Bucket=self._bucket, Key=target_key, Body=safe, ContentType=content_type.value
+            )
+        except ClientError as error:
+            raise self._unavailable(error) from error
+        self.delete(source_key)
+        return Promotion.DONE
+
+    def _scan_verdict(self, key: str) -> str | None:
+        try:
+            tags = self._client.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
+        except ClientError as error:
+            if _code(error) in _MISSING:
+                return None
+            raise self._unavailable(error) from error
+        for tag in tags:
+            if tag.get("Key") == SCAN_STATUS_TAG:
+                return str(tag.get("Value"))
+        return None
 
     def download_url(self, key: str, filename: str, expires_in: int) -> str:
         """A short-lived GET that makes browsers save, never render, the document."""

@@ -10,6 +10,10 @@ from chalicelib.domain.machine_readable_zone import MachineReadableZone
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENTS = 10
 UPLOAD_EXPIRY_SECONDS = 15 * 60
+# An image may have at most this many pixels: a 600-dpi A4 scan has 35 million, a phone's
+# 50-megapixel photo 50; a JPEG header claiming 65,500 x 65,500 (4.3 billion, 13 GB decoded)
+# is a decompression bomb, refused before a pixel is decoded (adapters/safe_copy.py).
+MAX_IMAGE_PIXELS = 60_000_000
 
 
 class DocumentKind(StrEnum):
@@ -65,6 +69,14 @@ class RejectionReason(StrEnum):
     SIZE_MISMATCH = "size_mismatch"
     TYPE_MISMATCH = "type_mismatch"
     CONTENT_MISMATCH = "content_mismatch"
+    # The file could not be made into a safe copy: an image that does not decode whole or
+    # has too many pixels, a PDF that is encrypted or too broken to rebuild, or a malware
+    # scan's finding (issue 16, item 6).
+    UNSAFE_CONTENT = "unsafe_content"
+
+
+class UnsafeDocument(Exception):
+    """No safe copy can be made of this file; the message says why (ids only, for logs)."""
 
 
 @dataclass

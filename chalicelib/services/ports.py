@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from chalicelib.domain.allocation import (
@@ -81,6 +82,21 @@ class StoredObject:
     prefix: bytes
 
 
+class Promotion(StrEnum):
+    DONE = "done"
+    CHANGED = "changed"
+    SCANNING = "scanning"
+    REFUSED = "refused"
+
+
+class DocumentSanitiser(Protocol):
+    """Makes the copy of an upload that staff open (adapters/safe_copy.py)."""
+
+    def safe_copy(self, content_type: ContentType, content: bytes) -> bytes:
+        """The file re-encoded or rebuilt without active content; raises UnsafeDocument
+        (domain/documents.py) when none can be made."""
+
+
 class DocumentStore(Protocol):
     def grant_upload(
         self, key: str, content_type: ContentType, size_bytes: int, expires_in: int
@@ -89,10 +105,14 @@ class DocumentStore(Protocol):
     def inspect(self, key: str, prefix_length: int) -> StoredObject | None:
         """Size, type and first bytes of an object, or None when there is none."""
 
-    def promote(self, source_key: str, target_key: str, etag: str) -> bool:
-        """Copy exactly the inspected version (by ETag) to its final key and delete the source.
-
-        False when the source changed or vanished since it was inspected."""
+    def promote(
+        self, source_key: str, target_key: str, etag: str, content_type: ContentType
+    ) -> Promotion:
+        """Put exactly the inspected version (by ETag), or the safe copy made of it, under its
+        final key and delete the source (DONE); CHANGED when the source changed or vanished
+        since it was inspected; SCANNING while its malware scan has no verdict; REFUSED when
+        no safe copy can be made or the scan found a threat (the source is left for the
+        service to delete)."""
 
     def download_url(self, key: str, filename: str, expires_in: int) -> str:
         """A presigned GET, served as an attachment."""

@@ -45,6 +45,7 @@ from chalicelib.services.ports import (
     Mailer,
     MailMessage,
     MailNotSent,
+    Promotion,
     RegistrationRepository,
     UploadGrant,
 )
@@ -307,8 +308,20 @@ class ApplicantService:
             self._store.delete(document.object_key)
             return self._record(document, DocumentStatus.REJECTED, document.object_key, reason)
         target = verified_key(document.registration_id, document.document_id)
-        if not self._store.promote(document.object_key, target, stored.etag):
-            # Replaced between our look and the copy: judge the new object next time.
+        promoted = self._store.promote(
+            document.object_key, target, stored.etag, document.content_type
+        )
+        if promoted is Promotion.REFUSED:
+            self._store.delete(document.object_key)
+            return self._record(
+                document,
+                DocumentStatus.REJECTED,
+                document.object_key,
+                docs.RejectionReason.UNSAFE_CONTENT,
+            )
+        if promoted is not Promotion.DONE:
+            # Replaced between our look and the copy, or its malware scan has no verdict yet:
+            # judge it again next time.
             return document
         return self._record(document, DocumentStatus.VERIFIED, target, None)
 

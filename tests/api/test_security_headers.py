@@ -48,11 +48,11 @@ def assert_secured(response: object) -> None:
 def test_every_answer_carries_the_security_headers(
     client: Client, method: str, path: str, body: object, status: int
 ) -> None:
-    raw = body if isinstance(body, str) else json.dumps(body) if body is not None else b""
+    text = body if isinstance(body, str) else json.dumps(body) if body is not None else ""
     headers = {**JSON, "Origin": "http://127.0.0.1:8080"}
     if method == "OPTIONS":
         headers["Access-Control-Request-Method"] = "POST"
-    response = client.http.request(method, path, headers=headers, body=raw)
+    response = client.http.request(method, path, headers=headers, body=text.encode())
     assert response.status_code == status, response.body
     assert_secured(response)
 

@@ -60,10 +60,11 @@ def send(client: Client, case: Any, headers: dict[str, str]) -> CheckedResponse:
         cookies=kwargs.get("cookies"),
     ).prepare()
     body = prepared.body or b""
+    assert isinstance(body, str | bytes)  # a generated body is whole, never a stream
     answer = client.http.request(
         prepared.method or "GET",
         prepared.path_url,
-        headers=dict(prepared.headers),
+        headers={str(k): str(v) for k, v in prepared.headers.items()},
         body=body.encode() if isinstance(body, str) else body,
     )
     return CheckedResponse(
