@@ -24,7 +24,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +84,82 @@ def finalize(template: Mapping[str, Any], spec: Mapping[str, Any]) -> Json:
         resources.update(_function_alarms(logical_id, events, invoked_async, spec["alarm_topic"]))
     _drop_unused_default_role(resources)
     resources["Dashboard"] = _dashboard(sorted(functions), resources, spec)
+    _warm_api_at_run_times(resources)
     return result
+
+
+# -- the API warm at the run times (issue 17) ----------------------------------------------
+
+API_FUNCTION = "APIHandler"
+API_ALIAS = "live"
+WARM_PARAMETER = "ApiProvisionedConcurrency"  # infra/resources.json, with condition WarmsApi
+WARM_BEFORE = timedelta(minutes=15)  # provisioned concurrency takes minutes to be ready
+WARM_FOR = timedelta(hours=1)  # the status reads after the mails, the desk's first hour
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+def _warm_api_at_run_times(resources: Json) -> None:
+    """Provisioned concurrency for the API around each run time: API Gateway calls the API's
+    alias `live` (provisioned concurrency serves only calls of an alias or version), and
+    Application Auto Scaling sets its provisioned concurrency to the template parameter
+    ApiProvisionedConcurrency 15 minutes before a run (domain/schedule.py RUN_TIMES,
+    Europe/Berlin) and back to 0 an hour later."""
+    api = resources.get(API_FUNCTION)
+    if api is None:
+        return
+    api["Properties"]["AutoPublishAlias"] = API_ALIAS
+    if "RestAPI" in resources:
+        body = json.dumps(resources["RestAPI"])
+        arn = f"${{{API_FUNCTION}.Arn}}"
+        resources["RestAPI"] = json.loads(body.replace(arn, f"{arn}:{API_ALIAS}"))
+    for resource in resources.values():
+        props = resource.get("Properties") or {}
+        if resource.get("Type") == "AWS::Lambda::Permission" and props.get("FunctionName") == {
+            "Ref": API_FUNCTION
+        }:
+            props["FunctionName"] = {"Ref": f"{API_FUNCTION}.Alias"}
+    resources["ApiWarmAtRunTimes"] = {
+        "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+        "Condition": "WarmsApi",
+        # The alias SAM generates for AutoPublishAlias: <function>Alias<alias name>.
+        "DependsOn": f"{API_FUNCTION}Alias{API_ALIAS}",
+        "Properties": {
+            "ServiceNamespace": "lambda",
+            "ScalableDimension": "lambda:function:ProvisionedConcurrency",
+            "ResourceId": {"Fn::Sub": f"function:${{{API_FUNCTION}}}:{API_ALIAS}"},
+            "MinCapacity": 0,
+            "MaxCapacity": {"Ref": WARM_PARAMETER},
+            "ScheduledActions": warm_schedule(),
+        },
+    }
+
+
+def warm_schedule() -> list[Json]:
+    """The scheduled actions: per run time, warm (min = max = the parameter) and cool (0),
+    on the weekdays that run then. Public holidays warm too (the runs skip them): an hour of
+    provisioned concurrency a few times a year."""
+    from chalicelib.domain.schedule import RUN_TIMES  # noqa: PLC0415
+
+    days: dict[Any, list[int]] = {}
+    for weekday, at in sorted(RUN_TIMES.items()):
+        days.setdefault(at, []).append(weekday)
+    actions: list[Json] = []
+    for at, weekdays in sorted(days.items()):
+        run = datetime.combine(date(2027, 1, 4), at)
+        named = ",".join(WEEKDAYS[d] for d in weekdays)
+        for name, when, capacity in (
+            ("Warm", run - WARM_BEFORE, {"Ref": WARM_PARAMETER}),
+            ("Cool", run - WARM_BEFORE + WARM_FOR, 0),
+        ):
+            actions.append(
+                {
+                    "ScheduledActionName": f"{name}{at.strftime('%H%M')}",
+                    "Schedule": f"cron({when.minute} {when.hour} ? * {named} *)",
+                    "Timezone": "Europe/Berlin",
+                    "ScalableTargetAction": {"MinCapacity": capacity, "MaxCapacity": capacity},
+                }
+            )
+    return actions
 
 
 # -- checks -------------------------------------------------------------------------------
