@@ -54,16 +54,11 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
         {Status.WAITING, Status.REJECTED, Status.INVITED, Status.WITHDRAWN}
     ),
     Status.WAITING: frozenset({Status.INVITED, Status.WITHDRAWN}),
-    # Back to `waiting` when the person says "I can't come today": they keep their place.
+    # "I can't come today" takes an invitation back to `waiting` (the person keeps their place):
+    # a move of the appointment's day like an undo, made with its own condition
+    # (services/allocation.py, `release`), so no write conditioned on these moves allows it.
     Status.INVITED: frozenset(
-        {
-            Status.ARRIVED,
-            Status.SERVED,
-            Status.REJECTED,
-            Status.NO_SHOW,
-            Status.WAITING,
-            Status.WITHDRAWN,
-        }
+        {Status.ARRIVED, Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN}
     ),
     Status.ARRIVED: frozenset({Status.SERVED, Status.REJECTED, Status.NO_SHOW, Status.WITHDRAWN}),
     Status.SERVED: frozenset(),
