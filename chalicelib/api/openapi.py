@@ -71,7 +71,16 @@ _MODELS: tuple[type[BaseModel], ...] = (
     staff_schemas.ReviewRequest,
     staff_schemas.ReviewResult,
     staff_schemas.LiftHoldRequest,
+    staff_schemas.VoidRequest,
     office_schemas.OfficeView,
+    staff_schemas.DeskPerson,
+    staff_schemas.DeskPeople,
+    staff_schemas.ArrivalRequest,
+    staff_schemas.ArrivalResult,
+    staff_schemas.LookupRequest,
+    staff_schemas.UndoRequest,
+    staff_schemas.UndoResult,
+    staff_schemas.AllocationDay,
 )
 
 
@@ -196,6 +205,17 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": view, **_problems(400, 401, 404, 409, 415, 422, 503)},
                 },
             },
+            "/registrations/{registration_id}/release": {
+                "parameters": [_ID],
+                "post": {
+                    "operationId": "releaseAppointment",
+                    "summary": "I can't come today: today's place goes to someone else; the "
+                    "person keeps their place in the queue and is not invited again today "
+                    "(409 once arrived or after the window)",
+                    "security": _TOKEN,
+                    "responses": {"200": view, **_problems(401, 404, 409, 503)},
+                },
+            },
             **_staff_paths(),
         },
     }
@@ -284,10 +304,48 @@ def _staff_paths() -> dict[str, Any]:
         "/staff/registrations/{registration_id}/no-show": {
             "post": _staff(
                 "staffNoShow",
-                "Mark today's invitation as missed; the applicant is mailed",
+                "Mark today's invitation as missed, after its window (409 window_not_over "
+                "before); mailed when the end of the day makes it final",
                 _json(staff_schemas.CheckInResult, "The new status"),
                 parameters=ids,
                 problems=(404, 409),
+            )
+        },
+        "/staff/registrations/{registration_id}/undo": {
+            "post": _staff(
+                "staffUndo",
+                "Undo the last desk action of today (arrived, served, rejected, no_show) with "
+                "a reason (audited); 409 when there is none or the day is final",
+                _json(staff_schemas.UndoResult, "The status now and the one undone"),
+                body=staff_schemas.UndoRequest,
+                parameters=ids,
+                problems=(400, 404, 409, 415, 422),
+            )
+        },
+        "/staff/lookup": {
+            "get": _staff(
+                "staffLookupCode",
+                "Today's invitation of a reference (?code=7K3M-Q9XD; loosely typed is fine)",
+                _json(staff_schemas.DeskPerson, "The invitation"),
+                parameters=[_query("code", {"type": "string"})],
+                problems=(404, 422),
+            ),
+            "post": _staff(
+                "staffLookupPerson",
+                "Today's invitations of a family name and date of birth (in the body)",
+                _json(staff_schemas.DeskPeople, "The matching invitations"),
+                body=staff_schemas.LookupRequest,
+                problems=(400, 415, 422),
+            ),
+        },
+        "/staff/arrivals": {
+            "post": _staff(
+                "staffArrival",
+                "The entrance: a scanned QR code (pass) or a typed reference (code) -> arrived; "
+                "422 pass_invalid, 409 not_today, 404 not_found, 409 invalid_state",
+                _json(staff_schemas.ArrivalResult, "Green: the invitation, arrived now or before"),
+                body=staff_schemas.ArrivalRequest,
+                problems=(400, 404, 409, 415, 422),
             )
         },
         "/staff/capacity": {
@@ -310,13 +368,22 @@ def _staff_paths() -> dict[str, Any]:
             )
         },
         "/staff/allocations": {
+            "get": _staff(
+                "staffAllocations",
+                "The day's scheduled runs, windows and run records: who was invited before "
+                "whom, into which window, and why; a notice on a day without a scheduled run",
+                _json(staff_schemas.AllocationDay, "The day"),
+                parameters=[_query("date", _DATE)],
+                problems=(422,),
+            ),
             "post": _staff(
                 "staffAllocate",
-                "Run today's allocation now (admin); idempotent",
+                "Run today's allocation now (admin): the places of windows at least the "
+                "minimum notice away; idempotent",
                 _OBJECT,
                 body=staff_schemas.AllocationRequest,
                 problems=(400, 415, 422),
-            )
+            ),
         },
         "/staff/reviews": {
             "get": _staff(
@@ -350,6 +417,17 @@ def _staff_paths() -> dict[str, Any]:
                 body=staff_schemas.LiftHoldRequest,
                 parameters=ids,
                 problems=(400, 404, 415, 422),
+            )
+        },
+        "/staff/registrations/{registration_id}/void": {
+            "post": _staff(
+                "staffVoid",
+                "Void a registration made with another person's identity (admin; audited, "
+                "its address mailed the reason)",
+                {"description": "Voided"},
+                body=staff_schemas.VoidRequest,
+                parameters=ids,
+                problems=(400, 404, 409, 415, 422),
             )
         },
         "/staff/stats": {

@@ -102,7 +102,11 @@ def test_view_shows_what_the_applicant_needs(client: Client) -> None:
         "missing_documents": ["passport", "residence_title"],
         "queue_position": None,
         "appointment": None,
+        "reference": view["reference"],
+        "can_release": False,
+        "released_on": None,
     }
+    assert len(view["reference"]) == 8
 
 
 def test_submit_needs_a_confirmed_email(client: Client) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from chalice.test import Client
 
+from chalicelib import bootstrap
 from tests.api.test_registration import problem
 from tests.applicant_flow import Applicant, queued, register
 from tests.conftest import FixedClock, sent_mails, text_part
@@ -75,12 +77,11 @@ def test_front_desk_day(
         )
     )
     assert rejected["status"] == "rejected"
+    # A no-show only once the window (11:00-11:30, an hour after the 10:00 run) has ended.
+    clock.set("2026-11-24T10:31:00+00:00")
     missed = ok(desk.call("POST", f"/staff/registrations/{third.registration_id}/no-show"))
     assert missed["status"] == "no_show"
 
-    # The applicant is told, in their language, to register again.
-    last = [m for m in sent_mails() if m["To"] == "p2@example.org"][-1]
-    assert "register again" in text_part(last).lower()
     assert json.loads(third.get().body)["status"] == "no_show"
 
     # A second check-in of the same invitation is refused.
@@ -120,7 +121,12 @@ def test_front_desk_day(
     assert ("no_show", third.registration_id) in actions
     assert ("allocation_run", None) in actions
 
-    # After a final status the person may register again.
+    # The end of the day makes the outcomes final: the applicant is told, in their language,
+    # to register again, and may.
+    clock.set("2026-11-24T20:30:00+00:00")
+    bootstrap.container().allocation.end_day(date(2026, 11, 24), clock())
+    last = [m for m in sent_mails() if m["To"] == "p2@example.org"][-1]
+    assert "register again" in text_part(last).lower()
     register(client, email="p2@example.org", date_of_birth="1982-01-01")
 
 
@@ -180,14 +186,31 @@ def test_capacity_read_and_override(
     assert saturday["slots"] == 0 and saturday["closed"] is True
 
     closed = ok(admin.call("PUT", "/staff/capacity/2026-11-26", {"slots": 0}))
-    assert closed == {"date": "2026-11-26", "slots": 0, "given": 0, "left": 0, "closed": True}
+    assert {k: closed[k] for k in ("date", "slots", "given", "left", "closed")} == {
+        "date": "2026-11-26",
+        "slots": 0,
+        "given": 0,
+        "left": 0,
+        "closed": True,
+    }
     ok(admin.call("PUT", "/staff/capacity/2026-11-24", {"slots": 1}))
     queued(client, email="a@example.org")
     queued(client, email="b@example.org", date_of_birth="1970-01-01")
     summary = ok(admin.call("POST", "/staff/allocations", {"date": TODAY}))
     assert summary["invited"] == 1
     today = ok(desk.get("/staff/capacity?from=2026-11-24&to=2026-11-24"))["items"][0]
-    assert today == {"date": TODAY, "slots": 1, "given": 1, "left": 0, "closed": False}
+    assert {k: today[k] for k in ("date", "slots", "given", "left", "closed")} == {
+        "date": TODAY,
+        "slots": 1,
+        "given": 1,
+        "left": 0,
+        "closed": False,
+    }
+    assert today["scheduled_run"] == "07:45"
+    assert [(w["start"][11:16], w["capacity"]) for w in today["windows"]][:2] == [
+        ("09:00", 1),
+        ("09:30", 0),
+    ]
 
     problem(desk.call("PUT", "/staff/capacity/2026-11-26", {"slots": 3}), 403, "forbidden")
     problem(
