@@ -175,6 +175,9 @@ class Container:
             DynamoStaffQueries(self.registrations),
             self.documents,
             office_id=self.settings.office_id,
+            mailer=self.mailer,
+            web_base_url=self.settings.web_base_url,
+            retention_days=self.settings.retention_days,
         )
 
     @cached_property

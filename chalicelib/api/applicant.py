@@ -56,11 +56,11 @@ def register() -> Response:
     # Anti-automation at the public edge, before anything is written: one solved challenge
     # buys one attempt (services/proof_of_work.py).
     c.proof_of_work.redeem(body.altcha, now)
-    registration = c.applicants.register(
+    registered = c.applicants.register(
         NewRegistration(**body.model_dump(exclude={"privacy_consent", "altcha"})), now
     )
     created = RegistrationCreated(
-        registration_id=registration.registration_id, status=registration.status
+        registration_id=registered.registration_id, status=registered.status
     )
     return json_response(created, status=201)
 
@@ -132,8 +132,13 @@ def release(registration_id: str) -> Response:
 
 @route(applicant_routes, "/registrations/{registration_id}", methods=["DELETE"])
 def withdraw(registration_id: str) -> Response:
+    token = _token()
     c = container()
-    c.applicants.withdraw(registration_id, _token(), c.clock())
+    now = c.clock()
+    # Withdrawn on the day of the appointment, before its window ends: the place goes back to
+    # its window first, for the next top-up run (issue 13).
+    c.allocation.give_back_place(c.applicants.authorize(registration_id, token), now)
+    c.applicants.withdraw(registration_id, token, now)
     return empty_response()
 
 

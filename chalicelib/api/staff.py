@@ -30,6 +30,7 @@ from chalicelib.api.staff_schemas import (
     ReviewResult,
     StaffDocument,
     StaffRecord,
+    VoidRequest,
     WindowPlan,
     ZoneView,
     mask_document_number,
@@ -380,3 +381,21 @@ def staff_document(
             for m in checked.mismatches
         ],
     )
+
+
+# -- voiding a registration made with another person's identity (issue 16) ---------------------
+
+
+@staff_route(
+    staff_routes,
+    "/staff/registrations/{registration_id}/void",
+    StaffGroup.ADMIN,
+    methods=["POST"],
+)
+def void_registration(staff: StaffIdentity, registration_id: str) -> Response:
+    """After checking the person's passport at the office: the registration that holds their
+    identity ends and is erased, its address is mailed the reason; they can then register."""
+    body = parse_body(staff_routes.current_request, VoidRequest)
+    c = container()
+    c.staff.void(staff, registration_id, body.reason, c.clock())
+    return empty_response()

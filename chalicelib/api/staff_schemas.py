@@ -116,6 +116,12 @@ class LiftHoldRequest(RequestModel):
     reason: str = Field(min_length=3, max_length=500)
 
 
+class VoidRequest(RequestModel):
+    """Why an admin voids a registration (audited, and quoted in the mail to its address)."""
+
+    reason: str = Field(min_length=3, max_length=500)
+
+
 class ReviewResult(ResponseModel):
     registration_id: str
     status: Status

@@ -100,6 +100,17 @@ def verified_key(registration_id: str, document_id: str) -> str:
     return f"documents/{registration_id}/{document_id}"
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What registering answers: an id and `email_unverified`, the same whether a registration
+    was made (`registration`) or the person already had an active one (None: the id is stored
+    nowhere and opens nothing, like any unknown id)."""
+
+    registration_id: str
+    status: Status
+    registration: Registration | None
+
+
 class ApplicantService:
     def __init__(
         self,
@@ -124,7 +135,7 @@ class ApplicantService:
 
     # -- register ---------------------------------------------------------------------------
 
-    def register(self, new: NewRegistration, now: datetime) -> Registration:
+    def register(self, new: NewRegistration, now: datetime) -> Registered:
         today = office_today(now)
         _check_dates(new, today)
         ensure_eligible(new.title_expires_on, today)
@@ -151,7 +162,14 @@ class ApplicantService:
         legacy_key = legacy_identity_key(
             self._identity_secret, new.family_name, new.given_names, new.date_of_birth
         )
-        self._save_new(registration, now, legacy_key)
+        try:
+            self._save_new(registration, now, legacy_key)
+        except DuplicateRegistration as duplicate:
+            # The same answer as for a new registration (issue 16): whether a person has an
+            # active registration is told only by mail, to the address that asked and to the
+            # holder's, and neither mail names the other's data.
+            self._identity_in_use(registration, duplicate.holder_id)
+            return Registered(registration.registration_id, registration.status, None)
         try:
             self._mailer.send(self._registration_mail(registration, token))
         except MailNotSent as exc:
@@ -165,7 +183,44 @@ class ApplicantService:
             ) from exc
         log().info("registration_created", registration_id=registration.registration_id)
         record_registration_created()
-        return registration
+        return Registered(registration.registration_id, registration.status, registration)
+
+    def _identity_in_use(self, attempt: Registration, holder_id: str | None) -> None:
+        """Mail the address that asked what happened and how to get a taken identity back,
+        and the holder's address that someone tried; the attempt is stored nowhere."""
+        holder = self._repo.get(holder_id) if holder_id else None
+        try:
+            self._mailer.send(
+                self._security_mail("identity_in_use", attempt.language, attempt.email)
+            )
+        except MailNotSent as exc:
+            raise ServiceUnavailable(
+                "We could not send the confirmation e-mail. Nothing was saved; please try "
+                "again in a few minutes."
+            ) from exc
+        if holder is not None and holder.email.casefold() != attempt.email.casefold():
+            try:
+                self._mailer.send(
+                    self._security_mail("identity_attempt", holder.language, holder.email)
+                )
+            except MailNotSent:
+                log().warning("identity_attempt_mail_failed", holder_id=holder.registration_id)
+        log().info(
+            "registration_identity_in_use",
+            holder_id=holder.registration_id if holder else None,
+        )
+
+    def _security_mail(self, template: str, language: str, to: str) -> MailMessage:
+        return render(
+            template,
+            language,
+            to,
+            {
+                "office_name": self._office.name,
+                "office_address": self._office.address,
+                "privacy_link": f"{self._web_base_url}/privacy.html?lang={language}",
+            },
+        )
 
     def _save_new(
         self, registration: Registration, now: datetime, legacy_key: str | None

@@ -7,15 +7,19 @@ from datetime import date, datetime, timedelta
 
 from chalicelib.domain.calendar import office_today, utc_timestamp
 from chalicelib.domain.documents import Document, DocumentStatus
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain.errors import InvalidState, NotFound
+from chalicelib.domain.office import office
 from chalicelib.domain.registration import Registration, queue_sort_key
 from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.tokens import is_well_formed_id, new_id
+from chalicelib.mail import render
 from chalicelib.observability import log
 from chalicelib.services.ports import (
     AuditEntry,
     DayTally,
     DocumentStore,
+    Mailer,
+    MailNotSent,
     QueuePage,
     RegistrationRepository,
     StaffQueries,
@@ -52,11 +56,17 @@ class StaffService:
         store: DocumentStore,
         *,
         office_id: str,
+        mailer: Mailer | None = None,
+        web_base_url: str = "",
+        retention_days: int = 30,
     ) -> None:
         self._repo = repository
         self._queries = queries
         self._store = store
         self._office_id = office_id
+        self._mailer = mailer
+        self._web_base_url = web_base_url
+        self._retention = timedelta(days=retention_days)
 
     def queue(self, limit: int, cursor: str | None) -> QueuePage:
         return self._queries.queue_page(self._office_id, limit, cursor)
@@ -143,6 +153,44 @@ class StaffService:
 
     def audit_trail(self, day: date) -> list[AuditEntry]:
         return self._queries.audit_entries(self._office_id, day)
+
+    def void(self, staff: StaffIdentity, registration_id: str, reason: str, now: datetime) -> None:
+        """End a registration made with another person's identity (issue 16): after staff
+        checked the person's passport, the registration that holds their identity is
+        withdrawn and its documents erased, so that they can register themselves; the
+        holder's address is told why. Audited with the reason."""
+        registration = self._registration(registration_id)
+        if registration.status.is_final:
+            raise InvalidState(f"This registration is already {registration.status.value}.")
+        erase_after = int((now + self._retention).timestamp())
+        self._repo.withdraw(registration, utc_timestamp(now), erase_after)
+        self._store.delete_prefix(f"uploads/{registration_id}/")
+        self._store.delete_prefix(f"documents/{registration_id}/")
+        self._repo.remove_documents(
+            registration_id, [d.document_id for d in registration.documents]
+        )
+        self.audit(
+            staff, "registration_voided", now, registration_id=registration_id, detail=reason
+        )
+        if self._mailer is not None and registration.email:
+            the_office = office(self._office_id)
+            mail = render(
+                "voided",
+                registration.language,
+                registration.email,
+                {
+                    "reason": reason,
+                    "office_name": the_office.name,
+                    "office_address": the_office.address,
+                    "privacy_link": (
+                        f"{self._web_base_url}/privacy.html?lang={registration.language}"
+                    ),
+                },
+            )
+            try:
+                self._mailer.send(mail)
+            except MailNotSent:
+                log().warning("void_mail_failed", registration_id=registration_id)
 
     def _registration(self, registration_id: str) -> Registration:
         registration = None

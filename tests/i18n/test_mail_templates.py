@@ -164,6 +164,8 @@ def test_the_registration_mail_links_the_privacy_notice(language: str) -> None:
 # -- the mails of the appointment day, with the contexts the services pass (issue 13) -------
 
 REFERENCE = "7K3M-Q9XD"
+# Issue 16: an attempt on an identity already active, and an admin voiding a registration.
+SECURITY_MAILS = ("identity_in_use", "identity_attempt", "voided")
 STATUS = f"{LINK}&lang=uk"
 QR_CID = "entrance-pass.0123456789abcdef@notfalltermin"
 
@@ -210,7 +212,33 @@ def _service_context(name: str, language: str) -> dict[str, object]:
         },
         "no_show": {"date_text": day, "register_link": register},
     }
+    if name in SECURITY_MAILS:
+        # No names, no reference: neither side's data (services/registration.py, staff.py).
+        security = {
+            "office_name": base["office_name"],
+            "office_address": "Eberhardstraße 39, 70173 Stuttgart",
+            "privacy_link": base["privacy_link"],
+        }
+        return security | (
+            {"reason": "Passport checked <at> the counter"} if name == "voided" else {}
+        )
     return base | contexts[name]
+
+
+@pytest.mark.parametrize("name", SECURITY_MAILS)
+@pytest.mark.parametrize("language", get_args(Language))
+def test_the_security_mails_render_balanced_in_every_language(language: str, name: str) -> None:
+    context = _service_context(name, language)
+    mail = render(name, language, "a@example.org", context)
+    assert template_language(language, name) == language
+    assert mail.subject and "\n" not in mail.subject
+    assert str(context["privacy_link"]) in mail.text
+    assert str(context["office_address"]) in mail.text
+    for part in (mail.subject, mail.text, mail.html):
+        assert "None" not in part and "{{" not in part and "{%" not in part
+    _balanced(mail.html)
+    if name == "voided":
+        assert "Passport checked &lt;at&gt; the counter" in mail.html
 
 
 # How each language says "the link in your registration e-mail".
@@ -228,7 +256,7 @@ LANGUAGES = get_args(Language)
 
 
 def test_every_mail_the_services_send_has_a_template() -> None:
-    assert set(GERMAN_TEMPLATES) == {*SERVICE_MAILS, *DAY_MAILS}
+    assert set(GERMAN_TEMPLATES) == {*SERVICE_MAILS, *DAY_MAILS, *SECURITY_MAILS}
 
 
 class _Balance(HTMLParser):

@@ -230,7 +230,7 @@ class RegistrationLife(RuleBasedStateMachine):
             for registration_id, (someone, _) in self.registered.items()
             if someone == person and self.last_seen.get(registration_id) is Status.EMAIL_UNVERIFIED
         ]
-        registration = self._attempt(
+        registered = self._attempt(
             lambda: self.applicants.register(
                 NewRegistration(
                     given_names=given,
@@ -246,8 +246,10 @@ class RegistrationLife(RuleBasedStateMachine):
                 self.now,
             )
         )
+        registration = registered.registration if registered is not None else None
         if registration is None:
-            return Held("0" * 32, "refused", person)  # a 409: the person has one already
+            # The person has one already: the same answer as a new one, nothing stored.
+            return Held("0" * 32, "refused", person)
         for replaced in unconfirmed:
             # The person's unconfirmed registration gave way to this one: erased, not lost, and
             # only once UNCONFIRMED_REPLACEABLE_AFTER had passed.
