@@ -875,6 +875,19 @@ class AllocationService:
         log().info("appointment_released", registration_id=registration.registration_id)
         return replace(registration, status=Status.WAITING, appointment=None, released_on=today)
 
+    def give_back_place(self, registration: Registration, now: datetime) -> None:
+        """Before a withdrawal: today's place of an invited person whose window has not ended
+        goes back to its window, as a release would (the withdrawal then leaves the queue)."""
+        appointment = registration.appointment
+        if (
+            registration.status is Status.INVITED
+            and registration.queued_at is not None
+            and appointment is not None
+            and appointment.date == office_today(now)
+            and now < datetime.fromisoformat(appointment.window_end)
+        ):
+            self.release(registration, now)
+
     def _move(self, invitation: Invitation, registration: Registration, move: DeskMove) -> None:
         if not self._repo.move(invitation, registration, move):
             raise InvalidState(

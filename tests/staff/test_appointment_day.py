@@ -382,3 +382,26 @@ def test_opening_a_saturday_says_that_no_scheduled_run_gives_its_places(
     assert record["notice"] == saturday["notice"]
     tuesday = ok(admin.call("PUT", "/staff/capacity/2026-11-24", {"slots": 6}))
     assert (tuesday["scheduled_run"], tuesday["notice"]) == ("07:45", None)
+
+
+def test_a_withdrawal_on_the_day_gives_the_place_back_to_its_window(
+    client: Client, clock: FixedClock, desk: StaffClient
+) -> None:
+    people = queue_people(client, clock, 9)
+    morning_run(clock, slots=8)
+    leaving = people[7]  # the 12:30 window
+    clock.set("2026-11-24T07:30:00+00:00")  # 08:30
+
+    deleted = leaving.client.http.delete(
+        f"/registrations/{leaving.registration_id}", headers=leaving.auth
+    )
+
+    assert deleted.status_code == 204
+    day = day_list(desk)
+    assert item_of(day, leaving)["state"] == "released"
+    window = next(w for w in day["windows"] if w["start"][11:16] == "12:30")
+    assert (window["capacity"], window["given"]) == (1, 0)
+    clock.set("2026-11-24T10:00:05+00:00")  # the 11:00 top-up
+    scheduled = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    assert bootstrap.container().allocation.top_up_on_schedule(scheduled, clock()).invited == 1
+    assert ok(people[8].get())["appointment"]["window_start"] == "2026-11-24T12:30+01:00"
