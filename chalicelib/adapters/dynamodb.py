@@ -324,8 +324,12 @@ class DynamoRegistrationRepository:
                 self.transition(
                     registration.registration_id,
                     Status.WITHDRAWN,
-                    set_values={"withdrawn_at": withdrawn_at, "expires_at": erase_after},
-                    remove=("GSI1PK", "GSI1SK"),
+                    set_values={
+                        "withdrawn_at": withdrawn_at,
+                        "expires_at": erase_after,
+                        **erased_person(registration),
+                    },
+                    remove=("GSI1PK", "GSI1SK", "title_number"),
                     also=[self._release_lock(registration), *counts],
                     sources=sources or sources_of(Status.WITHDRAWN) - {Status.WAITING},
                 )
@@ -569,6 +573,22 @@ def registration_item(r: Registration) -> dict[str, Any]:
         "queued_at": r.queued_at,
         "document_count": r.document_count,
         "reference": r.reference,
+    }
+
+
+def erased_person(registration: Registration) -> dict[str, str]:
+    """What a withdrawn registration keeps of its person: nothing (issue 16, item 8). The item
+    stays until `expires_at` for the counters and the audit (status, office, times, title type
+    and expiry, reference); the name, e-mail, nationality, identity key and title number go at
+    once, the date of birth keeps only its year (the field is required, the year says
+    nobody)."""
+    return {
+        "given_names": "",
+        "family_name": "",
+        "email": "",
+        "nationality": "",
+        "identity_key": "",
+        "date_of_birth": f"{registration.date_of_birth.year:04d}",
     }
 
 

@@ -108,6 +108,13 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
         "counted as a verified document",
         "V12.3",
     ),
+    "privacy.withdrawal_erasure": (
+        "Privacy",
+        "canary name, e-mail, birth date and title number of registrations withdrawn (unconfirmed, "
+        "waiting) or voided by an admin, searched in every table item at once",
+        "a canary value left in the table",
+        "V8.3.1, V8.3.8",
+    ),
     "abuse.idor": (
         "Abuse",
         "another registration's id with a wrong token (every applicant route, 3 states, "
