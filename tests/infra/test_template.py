@@ -375,7 +375,9 @@ def test_every_log_group_keeps_its_events_for_a_limited_time(packaged: Packaged)
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, logical_id
     retention = packaged.template["Parameters"]["LogRetentionDays"]
     assert max(retention["AllowedValues"]) <= 365
-    assert "AccessLogSetting" not in packaged.resources["RestAPI"]["Properties"]
+    # Access logs (issue 16): to their own group, kept as long as the others.
+    access = packaged.resources["RestAPI"]["Properties"]["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
 
 
 def test_functions_take_their_settings_from_the_stack_and_the_key_from_secrets_manager(
@@ -447,8 +449,13 @@ def test_bounces_and_complaints_reach_the_mail_event_function(packaged: Packaged
 def test_waf_limits_each_ip_on_the_api_stage(packaged: Packaged) -> None:
     acl = packaged.resources["ApiWebAcl"]["Properties"]
     assert acl["Scope"] == "REGIONAL"
-    rates = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
-    assert len(rates) == 1
+    rates = [
+        r
+        for r in acl["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+        and "ScopeDownStatement" not in r["Statement"]["RateBasedStatement"]
+    ]
+    assert len(rates) == 1  # the general one; registrations have their own (issue 16)
     assert rates[0]["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
     assert rates[0]["Action"] == {"Block": {}}
     association = packaged.resources["ApiWebAclAssociation"]["Properties"]

@@ -1,0 +1,122 @@
+"""The packaged template's security resources of issue 16: what the review found missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.api.middleware import SECURITY_HEADERS
+from tests.infra.conftest import Packaged
+
+ALARM_TOPIC = {"Ref": "AlarmTopic"}
+
+
+def rules(packaged: Packaged) -> dict[str, dict[str, Any]]:
+    acl = packaged.resources["ApiWebAcl"]["Properties"]
+    return {rule["Name"]: rule for rule in acl["Rules"]}
+
+
+def test_api_gateways_own_answers_carry_the_security_headers(packaged: Packaged) -> None:
+    responses = packaged.of_type("AWS::ApiGateway::GatewayResponse")
+    assert {r["Properties"]["ResponseType"] for r in responses.values()} >= {
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    }
+    for response in responses.values():
+        headers = {
+            name.removeprefix("gatewayresponse.header."): value
+            for name, value in response["Properties"]["ResponseParameters"].items()
+        }
+        for name in ("X-Content-Type-Options", "Strict-Transport-Security", "Referrer-Policy"):
+            assert headers[name] == f"'{SECURITY_HEADERS[name]}'", name
+        assert "default-src \\'none\\'" in headers["Content-Security-Policy"]
+
+
+def test_registrations_have_their_own_waf_limit_per_ip(packaged: Packaged) -> None:
+    rule = rules(packaged)["registrations-per-ip"]
+    assert rule["Action"] == {"Block": {}}
+    rate = rule["Statement"]["RateBasedStatement"]
+    assert rate["Limit"] == {"Ref": "RegistrationRateLimitPerIp"}
+    assert rate["AggregateKeyType"] == "IP"
+    matches = [
+        s["ByteMatchStatement"] for s in rate["ScopeDownStatement"]["AndStatement"]["Statements"]
+    ]
+    assert {m["SearchString"] for m in matches} == {"POST", "/api/registrations"}
+    parameters = packaged.template["Parameters"]
+    assert (
+        parameters["RegistrationRateLimitPerIp"]["Default"]
+        < parameters["ApiRateLimitPerIp"]["Default"]
+    )
+
+
+def test_staff_routes_answer_only_the_offices_networks(packaged: Packaged) -> None:
+    rule = rules(packaged)["staff-from-office-networks"]
+    assert rule["Action"] == {"Block": {}}
+    [path, outside] = rule["Statement"]["AndStatement"]["Statements"]
+    assert path["ByteMatchStatement"]["SearchString"] == "/api/staff/"
+    assert path["ByteMatchStatement"]["PositionalConstraint"] == "STARTS_WITH"
+    reference = outside["NotStatement"]["Statement"]["IPSetReferenceStatement"]
+    assert reference["Arn"] == {"Fn::GetAtt": ["StaffNetworkSet", "Arn"]}
+    ip_set = packaged.resources["StaffNetworkSet"]["Properties"]
+    assert ip_set["Addresses"] == {"Ref": "StaffNetworks"}
+    assert (
+        "set the office's egress ranges"
+        in packaged.template["Parameters"]["StaffNetworks"]["Description"]
+    )
+
+
+def test_waf_and_api_gateway_keep_a_forensic_trail_without_secrets(packaged: Packaged) -> None:
+    logging = packaged.resources["ApiWebAclLogging"]["Properties"]
+    assert logging["LogDestinationConfigs"] == [{"Fn::GetAtt": ["WafLogGroup", "Arn"]}]
+    assert {"SingleHeader": {"Name": "authorization"}} in logging["RedactedFields"]
+    assert {"QueryString": {}} in logging["RedactedFields"]
+    waf_group = packaged.resources["WafLogGroup"]["Properties"]
+    assert waf_group["LogGroupName"] == {"Fn::Sub": "aws-waf-logs-${AWS::StackName}"}
+    assert waf_group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    [api] = [r for r in packaged.of_type("AWS::Serverless::Api").values()]
+    access = api["Properties"]["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    for field in ("$context.identity.sourceIp", "$context.resourcePath", "$context.status"):
+        assert field in access["Format"]
+    assert "$context.path" not in access["Format"]  # the route template, never the path
+
+
+def test_staff_access_tokens_live_15_minutes_and_are_revocable(packaged: Packaged) -> None:
+    client = packaged.resources["UserPoolClient"]["Properties"]
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
+    assert client["AccessTokenValidity"] <= 15
+    assert client["IdTokenValidity"] <= 15
+    assert client["EnableTokenRevocation"] is True
+
+
+def test_security_alarms_notify_operations(packaged: Packaged) -> None:
+    alarms = packaged.of_type("AWS::CloudWatch::Alarm")
+    watched = {
+        (a["Properties"].get("Namespace"), a["Properties"].get("MetricName")): a
+        for a in alarms.values()
+    }
+    for key in (
+        ("AWS/SES", "Reputation.ComplaintRate"),
+        ("AWS/SES", "Reputation.BounceRate"),
+        ("AWS/WAFV2", "BlockedRequests"),
+        ("AWS/ApiGateway", "4XXError"),
+        ("Notfalltermin", "RegistrationsCreated"),
+    ):
+        alarm = watched[key]["Properties"]
+        assert alarm["AlarmActions"] == [ALARM_TOPIC], key
+        assert "Runbook" in alarm["AlarmDescription"], key
+    complaint = watched[("AWS/SES", "Reputation.ComplaintRate")]["Properties"]
+    assert complaint["Threshold"] < 0.001  # before SES reviews the account at 0.1%
+
+
+def test_uploads_are_scanned_and_documents_have_an_erasure_backstop(packaged: Packaged) -> None:
+    plan = packaged.resources["DocumentsMalwareProtection"]["Properties"]
+    bucket = plan["ProtectedResource"]["S3Bucket"]
+    assert bucket["BucketName"] == {"Ref": "DocumentsBucket"}
+    assert bucket["ObjectPrefixes"] == ["uploads/"]
+    assert plan["Actions"]["Tagging"]["Status"] == "ENABLED"
+    api = packaged.functions["APIHandler"]["Properties"]
+    assert api["Environment"]["Variables"]["DOCUMENT_SCREENING"] == "malware-scan"
+    lifecycle = packaged.resources["DocumentsBucket"]["Properties"]["LifecycleConfiguration"]
+    backstop = {r["Id"]: r for r in lifecycle["Rules"]}["erasure-backstop"]
+    assert backstop["Prefix"] == "documents/" and backstop["Status"] == "Enabled"
+    assert backstop["ExpirationInDays"] >= 90  # after every purge that could have run
