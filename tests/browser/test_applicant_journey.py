@@ -80,9 +80,10 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
 
     page.goto(link)
     expect_heading(page, en["state.email_unverified.heading"])
-    # The token left the address bar; the page keeps it for this tab only.
+    # The token left the address bar; the page keeps it in memory only, never in storage.
     assert "token" not in page.url
-    assert page.evaluate("() => window.sessionStorage.length") == 1
+    assert page.evaluate("() => window.sessionStorage.length") == 0
+    assert "token" not in page.evaluate("() => JSON.stringify(window.localStorage)")
     expect(page.locator("#person")).to_have_text(
         en["status.for"].replace("{name}", "Olena Kovalenko-Browser")
     )
@@ -116,6 +117,16 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
 
     page.get_by_role("button", name=en["submit.button"]).click()
     expect_heading(page, en["state.waiting.heading"])
+    # The queue's mail closes the loop: the status link again, carrying the chosen language.
+    queued = local_stack.wait_for_mail(
+        lambda m: (
+            m["To"] == person.email
+            and str(m["Subject"]) == "You are in the queue for an emergency appointment"
+        )
+    )
+    queued_text = queued.get_body(preferencelist=("plain",))
+    assert queued_text is not None
+    assert link.endswith("&lang=en") and link in queued_text.get_content()
     position = re.compile(r"^Your place in the queue: \d+$")
     expect(page.locator("#queue-position")).to_have_text(position)
     expect(page.locator("#documents-section")).to_be_hidden()
@@ -123,8 +134,9 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
     assert_accessible(page, "status: waiting")
     shot(page, screenshots, "05-waiting")
 
-    # A reload keeps the access (sessionStorage) and the language.
-    page.reload()
+    # The access lives in the page's memory only: coming back takes the mail's link again,
+    # which brings the language too.
+    page.goto(link)
     expect_heading(page, en["state.waiting.heading"])
 
     # The allocation runs (as `make allocate` runs it) and gives today's appointment.
@@ -138,21 +150,28 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
     assert appointment["address"] == f"{STUTTGART.name}, {STUTTGART.address}"
     # The invitation mail arrived, in English: the date, the arrival window, the address.
     invitation = local_stack.wait_for_mail(
-        lambda m: m["To"] == person.email and m["Subject"] != mail["Subject"]
+        lambda m: (
+            m["To"] == person.email and str(m["Subject"]).startswith("Your emergency appointment: ")
+        )
     )
-    assert invitation["Subject"].startswith("Your emergency appointment: ")
     assert date_text(today, "en") in invitation["Subject"]
     text = invitation.get_body(preferencelist=("plain",))
     assert text is not None
     assert f"between {start} and {end}" in text.get_content()
     assert STUTTGART.address in text.get_content()
+    # The code for the entrance, in the text and as the HTML part's inline QR image.
+    reference = registration_view(local_stack, link)["reference"]
+    assert reference and reference in text.get_content().replace("-", "")
+    images = [part for part in invitation.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"]
 
-    page.reload()
+    page.goto(link)
     expect_heading(page, en["state.invited.heading"])
     expect(page.locator("#appointment-date")).to_have_attribute("datetime", today.isoformat())
     expect(page.locator("#appointment-date")).to_contain_text(str(today.year))
     expect(page.locator("#appointment-window")).to_have_text(f"between {start} and {end}")
     expect(page.locator("#appointment-address")).to_have_text(appointment["address"])
+    expect(page.locator("#reference-code")).to_have_text(f"{reference[:4]}-{reference[4:]}")
     expect(page.get_by_role("heading", name=en["bring.heading"])).to_be_visible()
     expect(page.locator("#withdraw-section")).to_be_visible()
     assert_no_horizontal_scrolling(page)
