@@ -95,7 +95,15 @@ def query_date(name: str = "date") -> date | None:
 
 @staff_route(staff_routes, "/staff/queue", methods=["GET"])
 def queue(staff: StaffIdentity) -> Response:
-    page = container().staff.queue(_limit(), _query("cursor"))
+    c = container()
+    page = c.staff.queue(_limit(), _query("cursor"))
+    # Names, nationality and expiry of up to 100 people: audited with the ids shown (issue 16).
+    c.staff.audit(
+        staff,
+        "queue_read",
+        c.clock(),
+        detail=",".join(r.registration_id for r in page.registrations) or None,
+    )
     items = [
         QueueItem(
             registration_id=r.registration_id,
@@ -155,6 +163,8 @@ def audit_trail(staff: StaffIdentity) -> Response:
     c = container()
     day = query_date() or office_today(c.clock())
     entries = c.staff.audit_trail(day)
+    # Reading the audit is itself audited (after the read, so it shows in the next one).
+    c.staff.audit(staff, "audit_read", c.clock(), detail=day.isoformat())
     return json_response(
         AuditList(
             items=[
