@@ -183,7 +183,7 @@ class RegistrationLife(RuleBasedStateMachine):
         for message in reversed(self.mailer.sent):
             marker = f"#id={registration_id}&token="
             if marker in message.text:
-                return message.text.split(marker, 1)[1].split()[0]
+                return message.text.split(marker, 1)[1].split()[0].split("&")[0]
         raise AssertionError("no registration mail")
 
     def _seen(self, registration_id: str, status: Status) -> None:
