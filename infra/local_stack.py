@@ -891,9 +891,10 @@ class LocalStack:
             "then the 6-digit code of an authenticator app with the user's secret:",
         ]
         for username, secret in sorted(pool.totp_secrets.items()):
+            key = secret.upper()  # as authenticator apps show and take base32
             lines.append(
-                f"               {username:<6} TOTP secret {secret}   "
-                f"(otpauth://totp/Notfalltermin:{username}?secret={secret}&issuer=Notfalltermin)"
+                f"               {username:<6} TOTP secret {key}   "
+                f"(otpauth://totp/Notfalltermin:{username}?secret={key}&issuer=Notfalltermin)"
             )
         lines.append(
             f"             a first sign-in: {local_cognito.FIRST_SIGN_IN_USER}, temporary password "

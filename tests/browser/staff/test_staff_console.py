@@ -185,6 +185,12 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     shot(page, "today-tablet")
     page.set_viewport_size(DESKTOP)
 
+    # The office head runs today's allocation by hand (the runbook's fix); the run is listed.
+    page.get_by_role("button", name="Zuteilung jetzt ausführen").click()
+    page.get_by_role("dialog").get_by_role("button", name="Bestätigen").click()
+    expect(page.get_by_role("status").filter(has_text="Zuteilung ausgeführt")).to_be_visible()
+    expect(page.get_by_role("table", name="Läufe")).to_contain_text("von Hand")
+
 
 def test_the_entrance_reads_the_invitations_qr_code_from_the_camera(
     browser: Browser, staff_stack: StaffStack, day: Day, tmp_path: Path

@@ -41,11 +41,16 @@ export class Api {
   }
 
   async request(method, path, body, headers = {}) {
+    // A page's request still under way when its session ended must not end the next one.
+    const generation = this.auth.generation;
+    const ended = () => {
+      if (this.auth.signedIn && this.auth.generation === generation) this.onSessionEnded("expired");
+    };
     let token;
     try {
       token = await this.auth.accessToken();
     } catch (error) {
-      if (error instanceof SessionEnded) this.onSessionEnded("expired");
+      if (error instanceof SessionEnded) ended();
       throw new ApiError(t("signin.expired"), 401, "unauthorized");
     }
     let response;
@@ -70,7 +75,7 @@ export class Api {
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
     if (response.ok) return data;
-    if (response.status === 401) this.onSessionEnded("expired");
+    if (response.status === 401) ended();
     const code = data && data.code ? data.code : "";
     // The service's own words are English; the person reads the sentence in their language.
     let message = code && has(`problem.${code}`) ? t(`problem.${code}`) : "";

@@ -30,10 +30,13 @@ export class Auth {
     });
     this.user = null;
     this.session = null;
+    // Counts sessions: an answer to a request of an earlier session ends nothing.
+    this.generation = 0;
   }
 
   /** Starts a sign-in: resolves to the next step, {step: "new_password" | "totp_setup" | "totp" | "done"}. */
   signIn(username, password) {
+    this.generation += 1;
     this.session = null;
     this.loginName = username;
     this.user = new CognitoUser({ Username: username, Pool: this.pool, Storage: this.storage });
@@ -114,7 +117,8 @@ export class Auth {
     }
     await new Promise((resolve, reject) => {
       this.user.refreshSession(this.session.getRefreshToken(), (error, session) => {
-        if (error) { this.forget(); reject(new SessionEnded()); return; }
+        // The shell ends the session (and forgets the tokens) when it hears of this.
+        if (error) { reject(new SessionEnded()); return; }
         this.session = session;
         resolve();
       });
@@ -134,6 +138,7 @@ export class Auth {
   }
 
   forget() {
+    this.generation += 1;
     if (this.user) this.user.clearCachedUser();
     this.storage.clear();
     this.session = null;

@@ -239,7 +239,7 @@ function startSession() {
 
 let ending = false;
 async function endSession(why) {
-  if (ending) return;
+  if (ending || (why === "expired" && !auth.signedIn)) return;
   ending = true;
   window.clearTimeout(idleTimer);
   for (const name of ACTIVITY) document.removeEventListener(name, resetIdle);

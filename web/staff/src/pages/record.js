@@ -1,6 +1,6 @@
 // Registration: the whole record and its history (the API audits every opening).
 import { dateTime, day, t } from "../i18n.js";
-import { button, h, heading, row, table } from "../ui.js";
+import { alert, announce, button, confirmDialog, h, heading, row, table } from "../ui.js";
 import { descriptionList, documentViewer } from "../documents.js";
 
 export async function recordPage(main, state) {
@@ -9,12 +9,27 @@ export async function recordPage(main, state) {
     return;
   }
   const r = await state.api.get(`/staff/registrations/${encodeURIComponent(state.record)}`);
+  const message = h("div", { "aria-live": "polite" });
+  async function liftHold() {
+    const answer = await confirmDialog(t("record.lift_hold.confirm"), { withReason: true });
+    if (!answer) return;
+    try {
+      await state.api.change("POST", `/staff/registrations/${encodeURIComponent(r.registration_id)}/lift-hold`, { reason: answer.reason });
+      message.replaceChildren(alert("success", t("record.lift_hold.done")));
+      announce(t("record.lift_hold.done"));
+    } catch (error) {
+      message.replaceChildren(alert("danger", error.message));
+    }
+  }
   const appointment = r.appointment
     ? `${day(r.appointment.date)} ${dateTime(r.appointment.window_start)}–${dateTime(r.appointment.window_end)}`
     : null;
   main.append(
     heading(`${t("record.heading")}: ${r.family_name}, ${r.given_names}`),
-    button(t("common.back"), () => window.history.back(), "tertiary"),
+    h("div", { class: "kern-btn-wrapper" },
+      button(t("common.back"), () => window.history.back(), "tertiary"),
+      state.isAdmin() ? button(t("record.lift_hold"), () => liftHold(), "secondary", { "data-lift-hold": "" }) : null),
+    message,
     descriptionList([
       [t("field.status"), t(`state.${r.status}`) === `state.${r.status}` ? r.status : t(`state.${r.status}`)],
       [t("field.family_name"), r.family_name],

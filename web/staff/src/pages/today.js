@@ -57,12 +57,13 @@ export async function todayPage(main, state) {
   const search = field(t("common.search"), { type: "search", autocomplete: "off", name: "search" });
   const status = h("div", { "aria-live": "polite" });
   const list = h("div", {});
+  const runs = h("div", { class: "no-print" });
   main.append(
     heading(t("today.heading")),
     h("div", { class: "toolbar" }, dateField.wrapper, search.wrapper,
       button(t("common.refresh"), () => load(), "secondary"),
       button(t("common.print"), () => window.print(), "tertiary")),
-    status, list);
+    status, list, runs);
 
   let answer = null;
 
@@ -70,6 +71,43 @@ export async function todayPage(main, state) {
     try {
       answer = await state.api.get(`/staff/appointments?date=${encodeURIComponent(dateField.input.value)}`);
       draw();
+    } catch (error) {
+      status.replaceChildren(alert("danger", error.message));
+    }
+    await loadRuns();
+  }
+
+  /** The day's allocation runs, explained; the office head may run it now (the runbook's fix). */
+  async function loadRuns() {
+    let day;
+    try {
+      day = await state.api.get(`/staff/allocations?date=${encodeURIComponent(dateField.input.value)}`);
+    } catch {
+      runs.replaceChildren();
+      return;
+    }
+    const parts = [h("h2", { class: "kern-heading-small", id: "runs-heading" }, t("runs.heading")),
+      h("p", { class: "kern-body" }, day.scheduled_runs.length ? t("runs.scheduled", { times: day.scheduled_runs.join(", ") }) : t("runs.none_scheduled"))];
+    if (day.notice) parts.push(alert("info", day.notice));
+    if (day.runs.length) {
+      parts.push(table(t("runs.caption"), [t("runs.col.time"), t("runs.col.trigger"), t("runs.col.given"), t("runs.col.capacity")],
+        day.runs.map((run) => row([run.local_time, t(`runs.trigger.${run.trigger}`) === `runs.trigger.${run.trigger}` ? run.trigger : t(`runs.trigger.${run.trigger}`),
+          `${run.given_before} → ${run.given_after}`, run.capacity]))));
+    }
+    if (state.isAdmin() && dateField.input.value === officeToday()) {
+      parts.push(h("div", { class: "kern-btn-wrapper" }, button(t("runs.run_now"), runNow, "secondary", { "data-run-now": "" })));
+    }
+    runs.replaceChildren(...parts);
+  }
+
+  async function runNow() {
+    if (!(await confirmDialog(t("runs.confirm")))) return;
+    try {
+      const summary = await state.api.change("POST", "/staff/allocations", { date: officeToday() });
+      const message = t("runs.done", { invited: summary.invited, given: summary.given_after, capacity: summary.capacity });
+      status.replaceChildren(alert("success", message));
+      announce(message);
+      await load();
     } catch (error) {
       status.replaceChildren(alert("danger", error.message));
     }
