@@ -227,7 +227,7 @@ def test_the_date_of_birth_cannot_be_in_the_future(
     expect(page.locator("#date_of_birth-day")).to_have_attribute("aria-invalid", "true")
 
 
-def test_registering_the_same_person_again_says_what_to_do(
+def test_registering_the_same_person_again_says_what_to_do_by_mail_only(
     local_stack: LocalStack, open_page: OpenPage
 ) -> None:
     en = messages("en")
@@ -238,14 +238,30 @@ def test_registering_the_same_person_again_says_what_to_do(
     expect_heading(page, en["register.heading"])
 
     # The same person, with another address (the first one was mistyped, say).
-    fill_registration(page, replace(first, email=f"again.{random_letters(8)}@example.org"), "en")
+    again = f"again.{random_letters(8)}@example.org"
+    fill_registration(page, replace(first, email=again), "en")
     send_registration(page, "en")
 
-    summary = page.locator("#error-summary")
-    expect(summary).to_be_focused()
-    expect(summary).to_contain_text(en["error.duplicate"])
-    expect(page.locator("#registration-form")).to_be_visible()
-    assert_accessible(page, "duplicate registration")
+    # The page answers as for a new registration (issue 16: nobody learns from it whether a
+    # person registered); the address that asked is told by mail what to do, the holder's
+    # address that someone tried.
+    sent = page.locator("#sent")
+    expect(sent.get_by_role("heading", name=en["sent.heading"])).to_be_visible()
+    expect(sent).to_contain_text(again)
+    expect(page.locator("#error-summary")).to_be_hidden()
+    assert_accessible(page, "registration answered")
+    told = mail_to(local_stack, again)
+    assert told["Subject"] == "Emergency appointment: no new registration was made"
+    told_text = told.get_body(preferencelist=("plain",))
+    assert told_text is not None
+    # No access to anything, and nothing of the registration that holds the identity.
+    assert "status.html#id=" not in told_text.get_content()
+    assert first.email not in told_text.get_content()
+    holder = local_stack.wait_for_mail(
+        lambda m: m["To"] == first.email and "someone tried" in str(m["Subject"])
+    )
+    holder_text = holder.get_body(preferencelist=("plain",))
+    assert holder_text is not None and again not in holder_text.get_content()
 
 
 # -- real people (issue 15) ------------------------------------------------------------------
