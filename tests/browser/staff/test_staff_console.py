@@ -118,6 +118,16 @@ def test_the_entrance_takes_a_typed_code_green_and_an_unknown_one_red(
     code.press("Enter")
     expect(page.locator("[data-verdict=ok]")).to_contain_text("Schon angekommen")
 
+    # Someone without the code: found by family name and date of birth (sent in the body).
+    page.get_by_label("Familienname").fill("demir")
+    page.get_by_label("Geburtsdatum (TT.MM.JJJJ").fill("12.04.1991")
+    page.get_by_role("button", name="Suchen").click()
+    found = page.get_by_role("table", name="Heutige Einladungen zu dieser Person")
+    expect(found).to_contain_text("Demir, Yusuf")
+    expect(found.get_by_role("button", name="Als angekommen eintragen")).to_be_visible()
+    assert "demir" not in page.url.lower() and "1991" not in page.url
+    assert_accessible(page, "entrance, found by name")
+
 
 def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     console_page: Page, staff_stack: StaffStack, day: Day

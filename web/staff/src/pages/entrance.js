@@ -3,7 +3,7 @@
 // or a red reason in plain words.
 import jsQR from "jsqr";
 import { day, has, t, time } from "../i18n.js";
-import { button, field, h, heading } from "../ui.js";
+import { alert, badge, button, field, h, heading, row, table } from "../ui.js";
 
 const SCAN_INTERVAL_MS = 250;
 
@@ -28,7 +28,47 @@ export async function entrancePage(main, state) {
     h("div", { class: "kern-btn-wrapper" },
       h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("entrance.check"))),
       scanButton));
-  main.append(heading(t("entrance.heading")), form, result, scanner);
+  const family = field(t("entrance.family_name"), { autocomplete: "off", name: "family_name" });
+  const born = field(t("entrance.date_of_birth"), { autocomplete: "off", inputmode: "numeric", name: "date_of_birth" });
+  const found = h("div", { "aria-live": "polite" });
+  const byPerson = h("form", { class: "kern-stack", novalidate: true },
+    h("h2", { class: "kern-heading-small" }, t("entrance.by_person")),
+    h("div", { class: "toolbar" }, family.wrapper, born.wrapper,
+      h("button", { type: "submit", class: "kern-btn kern-btn--secondary" }, h("span", { class: "kern-label" }, t("entrance.find")))),
+    found);
+  main.append(heading(t("entrance.heading")), form, result, scanner, byPerson);
+
+  /** 12.04.1991 → 1991-04-12; what is typed as ISO (or a year) goes as it is. */
+  function isoDate(text) {
+    const german = text.trim().match(/^(\d{1,2})\.(\d{1,2})\.(\d{4})$/);
+    return german ? `${german[3]}-${german[2].padStart(2, "0")}-${german[1].padStart(2, "0")}` : text.trim();
+  }
+
+  byPerson.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    // In the body, never in a URL: names and dates of birth are personal data.
+    try {
+      const answer = await state.api.change("POST", "/staff/lookup", {
+        family_name: family.input.value.trim(), date_of_birth: isoDate(born.input.value),
+      });
+      if (!answer.items.length) {
+        found.replaceChildren(h("p", { class: "kern-body" }, t("entrance.none_found")));
+        return;
+      }
+      found.replaceChildren(table(t("entrance.found"),
+        [t("today.col.ref"), t("today.col.name"), t("today.col.dob"), t("today.col.state"), t("today.col.actions")],
+        answer.items.map((person) => row([
+          person.reference ? `${person.reference.slice(0, 4)}-${person.reference.slice(4)}` : "",
+          fullName(person), day(person.date_of_birth),
+          badge("info", t(`state.${person.state}`)),
+          person.reference && person.state === "invited"
+            ? button(t("entrance.arrive"), () => check({ code: person.reference }), "primary")
+            : "",
+        ]))));
+    } catch (error) {
+      found.replaceChildren(alert("danger", error.message));
+    }
+  });
 
   let stream = null;
   let timer = null;
