@@ -18,6 +18,7 @@ function fullName(answer) {
 
 export async function entrancePage(main, state) {
   const code = field(t("entrance.code"), { autocomplete: "off", autocapitalize: "characters", spellcheck: "false", name: "code" });
+  code.wrapper.classList.add("entrance-code");
   const result = h("div", { "aria-live": "assertive" });
   const video = h("video", { playsinline: true, muted: true, "aria-label": t("entrance.video") });
   const scanner = h("div", { class: "scanner", hidden: true }, video);
