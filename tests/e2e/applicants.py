@@ -14,7 +14,10 @@ from infra.local_stack import LocalStack, first_link, wait_until
 from tests.applicant_flow import http_proof_of_work, registration_body
 from tests.documents import corpus
 
-LINK = re.compile(r"status\.html#id=(?P<id>[0-9a-f]{32})&token=(?P<token>[A-Za-z0-9_-]+)")
+# A mail's status link: the registration's id, its access token and the chosen language.
+LINK = re.compile(
+    r"status\.html#id=(?P<id>[0-9a-f]{32})&token=(?P<token>[A-Za-z0-9_-]+)&lang=(?P<lang>[a-z]{2})"
+)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -10,10 +9,14 @@ import requests
 
 from infra.local_stack import LocalStack
 from tests.applicant_flow import http_proof_of_work, registration_body
-from tests.e2e.applicants import photographed_documents, verify_by_staff, wait_until_read
+from tests.e2e.applicants import (
+    LINK,
+    photographed_documents,
+    verify_by_staff,
+    wait_until_read,
+)
 
 pytestmark = pytest.mark.e2e
-LINK = re.compile(r"status\.html#id=(?P<id>[0-9a-f]{32})&token=(?P<token>[A-Za-z0-9_-]+)")
 
 
 def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
@@ -30,6 +33,7 @@ def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
     assert body is not None
     link = LINK.search(body.get_content())
     assert link and link["id"] == registration_id
+    assert link["lang"] == "en"  # the page opens in the language the person registered in
     auth = {"Authorization": f"Bearer {link['token']}"}
     # The mail is also on disk, as an .eml a developer can open.
     assert any(p.suffix == ".eml" for p in local_stack.outbox_dir.iterdir())
@@ -78,6 +82,14 @@ def test_register_confirm_upload_submit(local_stack: LocalStack) -> None:
     assert view["queue_position"] >= 1
     assert {d["status"] for d in view["documents"]} == {"verified"}
     assert submitted.headers["Cache-Control"] == "no-store"
+    # Submitted and queued: a mail says so, with the status link again (issue 13).
+    queued = local_stack.wait_for_mail(
+        lambda m: m["To"] == email and str(m["Subject"]).startswith("You are in the queue")
+    )
+    queued_text = queued.get_body(preferencelist=("plain",))
+    assert queued_text is not None
+    queued_link = LINK.search(queued_text.get_content())
+    assert queued_link and queued_link["id"] == registration_id and queued_link["lang"] == "en"
 
     wrong = requests.get(
         f"{api}/registrations/{registration_id}",
