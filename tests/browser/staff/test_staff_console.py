@@ -188,6 +188,14 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     expect(row).to_contain_text("angekommen")
     search.fill("")
 
+    # Printed, the day list is the list: no navigation, no buttons.
+    page.emulate_media(media="print")
+    expect(page.locator("tr", has_text="Demir")).to_be_visible()
+    expect(page.get_by_role("button", name="Angaben stimmen").first).to_be_hidden()
+    expect(page.get_by_role("navigation")).to_be_hidden()
+    shot(page, "today-print")
+    page.emulate_media(media="screen")
+
     # On a tablet the day still fits the screen's width.
     page.set_viewport_size(TABLET)
     expect(page.locator("tr", has_text="Demir")).to_be_visible()
