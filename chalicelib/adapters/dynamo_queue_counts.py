@@ -125,3 +125,32 @@ def node_items(office_id: str, queue_keys: Iterable[str]) -> list[dict[str, Any]
         {"PK": node_pk(office_id, prefix), "SK": COUNT_SK, **children}
         for prefix, children in counts.items()
     ]
+
+
+def rebuild(
+    call: Callable[..., Any], table: str, *, index: str, office_id: str, partition: str
+) -> int:
+    """Write the counts of the queue index's entries as they are now (a table whose queue
+    predates the counts): overwrites each node on their paths. Run it once, while nothing
+    enters or leaves the queue (a move meanwhile would be counted or not). The entries counted."""
+    keys: list[str] = []
+    request: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": index,
+        "KeyConditionExpression": "GSI1PK = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
+        "ProjectionExpression": "GSI1SK",
+    }
+    while True:
+        page = call("query", **request)
+        keys.extend(item["GSI1SK"]["S"] for item in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for node in node_items(office_id, keys):
+        item = {
+            name: {"S": value} if isinstance(value, str) else {"N": str(value)}
+            for name, value in node.items()
+        }
+        call("put_item", TableName=table, Item=item)
+    return len(keys)

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamo_queue_counts import COUNT_SK, node_pk, path
+from chalicelib.adapters.dynamo_queue_counts import COUNT_SK, node_pk, path, rebuild
 from chalicelib.adapters.dynamodb import (
     QUEUE_INDEX,
     DynamoRegistrationRepository,
@@ -195,4 +195,26 @@ def test_a_transaction_that_met_another_is_tried_again(
     assert pauses == [0, 1]
     withdrawn = registrations.get(person.registration_id)
     assert withdrawn is not None and withdrawn.status is Status.WITHDRAWN
+    assert_exact(ddb, registrations)
+
+
+def test_the_counts_of_a_queue_from_before_them_are_built_once(
+    ddb: Any, queue: Queue, registrations: DynamoRegistrationRepository
+) -> None:
+    queue.fill(12)
+    for prefix in {p for key in waiting_keys(ddb) for p, _ in path(key)}:
+        ddb.delete_item(
+            TableName=TEST_ENV["TABLE_NAME"],
+            Key={"PK": {"S": node_pk(OFFICE, prefix)}, "SK": {"S": COUNT_SK}},
+        )
+
+    counted = rebuild(
+        registrations.call,
+        TEST_ENV["TABLE_NAME"],
+        index=QUEUE_INDEX,
+        office_id=OFFICE,
+        partition=queue_pk(OFFICE),
+    )
+
+    assert counted == 12
     assert_exact(ddb, registrations)
