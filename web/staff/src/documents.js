@@ -1,6 +1,6 @@
 // A document shown in the page, zoomed and rotated: an image as it is, a PDF drawn by PDF.js
 // (loaded on first use) from the short-lived download URL.
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 import { button, h } from "./ui.js";
 
 const ZOOM_STEP = 1.25;
@@ -8,7 +8,7 @@ const IMAGE_WIDTH = 480;
 
 export function documentViewer(document_) {
   const figure = h("figure", { class: "kern-stack" },
-    h("figcaption", { class: "kern-body kern-body--bold" }, `${document_.kind}: ${document_.filename}`));
+    h("figcaption", { class: "kern-body kern-body--bold" }, `${has(`kind.${document_.kind}`) ? t(`kind.${document_.kind}`) : document_.kind}: ${document_.filename}`));
   if (!document_.download_url) {
     figure.append(h("p", { class: "kern-body" }, t("doc.no_preview")));
     return figure;

@@ -1,6 +1,6 @@
 // Review: registrations whose documents a person must check; the documents beside the typed
 // and the machine-read data; verify, or reject with a reason; the expiry corrected.
-import { day, dateTime, t } from "../i18n.js";
+import { day, dateTime, has, t } from "../i18n.js";
 import { alert, announce, button, field, h, heading } from "../ui.js";
 import { descriptionList, documentViewer } from "../documents.js";
 
@@ -67,7 +67,7 @@ export async function reviewPage(main, state) {
         h("header", { class: "kern-card__header" },
           h("h2", { class: "kern-heading-medium", tabindex: "-1" }, name),
           h("p", { class: "kern-body kern-body--muted" }, t("review.since", { at: dateTime(item.review_since) })),
-          h("p", { class: "kern-body" }, `${t("review.reasons")}: ${item.review_reasons.join(", ") || "–"}`)),
+          h("p", { class: "kern-body" }, `${t("review.reasons")}: ${item.review_reasons.map((r) => (has(`reason.${r}`) ? t(`reason.${r}`) : r)).join(", ") || "–"}`)),
         h("div", { class: "kern-card__body kern-stack" },
           h("div", { class: "side-by-side" },
             h("section", {}, h("h3", { class: "kern-heading-small" }, t("review.typed")), typed),
