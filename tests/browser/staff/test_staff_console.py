@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from infra import local_cognito
 from tests.browser.accessibility import assert_accessible
+from tests.browser.applicant import BERLIN
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.staff.conftest import (
     DESKTOP,
@@ -292,27 +294,32 @@ def test_the_office_head_changes_a_days_places_in_the_calendar(
     console_page: Page, staff_stack: StaffStack
 ) -> None:
     page = console_page
+    today = datetime.now(BERLIN).date()
+    # The next December whose 21st to 23rd are still to come (a past day cannot change).
+    year = today.year if (today.month, today.day) < (12, 21) else today.year + 1
+    workday = next(
+        d for d in (date(year, 12, 21), date(year, 12, 22), date(year, 12, 23)) if d.weekday() < 5
+    )
     page.get_by_role("link", name="Kapazität").click()
-    page.get_by_role("button", name="Nächster Monat").click()
-    page.get_by_role("button", name="Nächster Monat").click()
-    # Two months on from November: January; back one to December for the flagged days.
-    page.get_by_role("button", name="Voriger Monat").click()
-    expect(page.get_by_role("heading", name="Dezember 2026")).to_be_visible()
-    christmas_eve = page.locator('[data-date="2026-12-24"]')
-    expect(christmas_eve).to_contain_text("24./31. Dezember")
+    for _ in range((year - today.year) * 12 + 12 - today.month):
+        page.get_by_role("button", name="Nächster Monat").click()
+    expect(page.get_by_role("heading", name=f"Dezember {year}")).to_be_visible()
+    expect(page.locator(f'[data-date="{year}-12-24"]')).to_contain_text("24./31. Dezember")
+    expect(page.locator(f'[data-date="{year}-12-31"]')).to_contain_text("24./31. Dezember")
     assert_accessible(page, "capacity")
     shot(page, "capacity")
 
-    page.locator('[data-date="2026-12-22"]').click()
+    cell = page.locator(f'[data-date="{workday.isoformat()}"]')
+    cell.click()
     places = page.get_by_label(re.compile("Plätze am"))
     places.fill("7")
     places.press("Enter")
     expect(page.locator("#main").get_by_text("mit 7 Plätzen")).to_be_visible()
-    expect(page.locator('[data-date="2026-12-22"]')).to_contain_text("7 Plätze")
+    expect(cell).to_contain_text("7 Plätze")
 
     token = staff_stack.stack.staff_token("staff")
     answer = requests.get(
-        f"{staff_stack.stack.api_url}/staff/capacity?from=2026-12-22&to=2026-12-22",
+        f"{staff_stack.stack.api_url}/staff/capacity?from={workday}&to={workday}",
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
