@@ -37,3 +37,11 @@ def test_the_app_client_allows_what_the_console_signs_in_with(packaged: Packaged
     pool = packaged.resources["UserPool"]["Properties"]
     assert pool["MfaConfiguration"] == "ON"
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+
+
+def test_the_console_may_read_documents_from_the_bucket_for_pdfs(packaged: Packaged) -> None:
+    rules = packaged.resources["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    reads = [r for r in rules if r["Id"] == "staff-console-reads"]
+    assert [r["AllowedMethods"] for r in reads] == [["GET"]]
+    uploads = next(r for r in rules if r["Id"] == "form-uploads")
+    assert reads[0]["AllowedOrigins"] == uploads["AllowedOrigins"]

@@ -166,9 +166,13 @@ def test_the_documents_bucket_is_private_kms_encrypted_tls_only_and_tidied(
 
 
 def test_the_documents_bucket_answers_cors_for_the_forms_origin_only(packaged: Packaged) -> None:
-    (rule,) = packaged.resources["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedOrigins"] == [FORM_ORIGIN]
-    assert rule["AllowedMethods"] == ["POST"]
+    rules = packaged.resources["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+    assert all(rule["AllowedOrigins"] == [FORM_ORIGIN] for rule in rules)
+    # uploads by POST; the staff console (/staff/ of the same origin) reads PDFs by GET
+    assert {rule["Id"]: rule["AllowedMethods"] for rule in rules} == {
+        "form-uploads": ["POST"],
+        "staff-console-reads": ["GET"],
+    }
     # the same origin the mails link to and the API allows
     for function in packaged.functions.values():
         assert function["Properties"]["Environment"]["Variables"]["WEB_BASE_URL"] == FORM_ORIGIN
