@@ -18,6 +18,7 @@ from chalicelib.domain.errors import Unauthorized
 # of the jobs loads no staff or applicant code, docs/performance.md).
 if TYPE_CHECKING:
     from chalicelib.adapters.cognito import CognitoTokenVerifier
+    from chalicelib.adapters.cognito_sessions import CognitoSessionCheck
     from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
     from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
     from chalicelib.adapters.s3 import S3DocumentStore
@@ -238,6 +239,13 @@ class Container:
             self.documents,
             retention_days=s.retention_days,
         )
+
+    @cached_property
+    def staff_sessions(self) -> CognitoSessionCheck:
+        """Whether a verified staff token's sign-in still holds (revoked, disabled, deleted)."""
+        from chalicelib.adapters.cognito_sessions import CognitoSessionCheck
+
+        return CognitoSessionCheck(client("cognito-idp"))
 
     def staff_tokens(self) -> CognitoTokenVerifier:
         """The verifier of staff tokens, built on the first staff request."""

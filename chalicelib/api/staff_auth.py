@@ -23,6 +23,8 @@ def authenticate(request: Request, group: StaffGroup) -> StaffIdentity:
         raise Unauthorized("Sign in: this route needs a staff access token.")
     c = container()
     identity = c.staff_tokens().verify(token, c.clock())
+    # A token outlives a sign-out, a disabled or a deleted user: ask whether it still holds.
+    c.staff_sessions.ensure_active(token, c.clock())
     if not identity.may_act_as(group):
         raise Forbidden(f"This needs the group '{group.value}'.")
     return identity

@@ -43,6 +43,7 @@ STAFF_ROUTES: list[tuple[str, str, Any, str]] = [
         STAFF,
     ),
     ("POST", f"/staff/registrations/{ID}/lift-hold", {"reason": "identity proven"}, ADMIN_ONLY),
+    ("POST", f"/staff/registrations/{ID}/void", {"reason": "not registered by her"}, ADMIN_ONLY),
     # The appointment day (issue 13).
     ("GET", "/staff/lookup?code=7K3M-Q9XD", None, STAFF),
     ("POST", "/staff/lookup", {"family_name": "Kovalenko", "date_of_birth": "1991-04-12"}, STAFF),
