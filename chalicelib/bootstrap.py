@@ -105,6 +105,7 @@ class Container:
 
     @cached_property
     def applicants(self) -> ApplicantService:
+        from chalicelib.adapters.dynamo_address_limits import DynamoAddressLimits
         from chalicelib.services.registration import ApplicantService
 
         s = self.settings
@@ -118,6 +119,8 @@ class Container:
             retention_days=s.retention_days,
             verification=self.verification,
             links=self.links,
+            address_limits=DynamoAddressLimits(self.registrations, s.identity_key),
+            registrations_per_address=s.registrations_per_address,
         )
 
     @cached_property

@@ -34,6 +34,7 @@ ALTCHA_MAX_NUMBER = "ALTCHA_MAX_NUMBER"
 READ_QUEUE_URL = "READ_QUEUE_URL"
 DOCUMENT_READER = "DOCUMENT_READER"
 DOCUMENT_SCREENING = "DOCUMENT_SCREENING"
+REGISTRATIONS_PER_ADDRESS = "REGISTRATIONS_PER_ADDRESS"
 VERIFICATION_POLICY = "VERIFICATION_POLICY"
 IDENTITY_HOLD_DAYS = "IDENTITY_HOLD_DAYS"
 
@@ -113,6 +114,10 @@ class Settings:
     read_queue_url: str | None = None
     document_reader: str = "textract"
     document_screening: str = "none"
+    # Registrations (each sends a mail) one e-mail address may receive a day, counted under a
+    # keyed hash of the address (issue 16); 0: no limit. The cloud sets 3
+    # (infra/functions.json); `make run` and the tests register one address many times a day.
+    registrations_per_address: int = 0
     verification_policy: str = "required"
     identity_hold_days: int = DEFAULT_IDENTITY_HOLD_DAYS
 
@@ -179,6 +184,11 @@ class Settings:
             read_queue_url=env.get(READ_QUEUE_URL) or None,
             document_reader=_one_of(env, DOCUMENT_READER, DOCUMENT_READERS),
             document_screening=_one_of(env, DOCUMENT_SCREENING, DOCUMENT_SCREENINGS),
+            registrations_per_address=(
+                _positive(env, REGISTRATIONS_PER_ADDRESS, 1)
+                if env.get(REGISTRATIONS_PER_ADDRESS, "").strip() not in ("", "0")
+                else 0
+            ),
             verification_policy=_one_of(env, VERIFICATION_POLICY, VERIFICATION_POLICIES),
             identity_hold_days=_positive(env, IDENTITY_HOLD_DAYS, DEFAULT_IDENTITY_HOLD_DAYS),
         )

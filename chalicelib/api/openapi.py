@@ -143,7 +143,7 @@ def openapi_document() -> dict[str, Any]:
                     "requestBody": _body(schemas.RegistrationRequest),
                     "responses": {
                         "201": _json(schemas.RegistrationCreated, "Registered; a link was mailed"),
-                        **_problems(400, 409, 413, 415, 422, 503),
+                        **_problems(400, 409, 413, 415, 422, 429, 503),
                     },
                 }
             },

@@ -119,6 +119,14 @@ class TooManyDocuments(DomainError):
     title = "Too many documents"
 
 
+class TooManyRegistrations(DomainError):
+    """More registrations to one e-mail address in a day than a person makes (issue 16)."""
+
+    code = "too_many_registrations"
+    status = 429
+    title = "Too many registrations for this e-mail address"
+
+
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status = 413

@@ -89,6 +89,13 @@ class Promotion(StrEnum):
     REFUSED = "refused"
 
 
+class AddressLimits(Protocol):
+    """Registrations per e-mail address and day, under a keyed hash of the address."""
+
+    def take(self, email: str, day: date, limit: int) -> bool:
+        """Count one for `email` on `day`; False, counting nothing, when `limit` were."""
+
+
 class DocumentSanitiser(Protocol):
     """Makes the copy of an upload that staff open (adapters/safe_copy.py)."""
 

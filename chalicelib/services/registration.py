@@ -18,6 +18,7 @@ from chalicelib.domain.errors import (
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
+    TooManyRegistrations,
 )
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.identity import identity_key, legacy_identity_key
@@ -41,6 +42,7 @@ from chalicelib.mail import render
 from chalicelib.observability import log, record_document_settled, record_registration_created
 from chalicelib.services.ports import (
     REGISTRATION_ID_TAG,
+    AddressLimits,
     DocumentStore,
     Mailer,
     MailMessage,
@@ -123,8 +125,12 @@ class ApplicantService:
         web_base_url: str,
         retention_days: int,
         verification: VerificationService,
+        address_limits: AddressLimits | None = None,
+        registrations_per_address: int = 0,
     ) -> None:
         self._verification = verification
+        self._address_limits = address_limits
+        self._per_address = registrations_per_address
         self._repo = repository
         self._store = store
         self._mailer = mailer
@@ -139,6 +145,11 @@ class ApplicantService:
         today = office_today(now)
         _check_dates(new, today)
         ensure_eligible(new.title_expires_on, today)
+        if not self._may_mail(new.email, today):
+            raise TooManyRegistrations(
+                f"This e-mail address has had {self._per_address} registrations today. "
+                "Please use the link from one of the e-mails, or try again tomorrow."
+            )
         token = new_access_token()
         registration = Registration(
             registration_id=new_id(),
@@ -168,7 +179,7 @@ class ApplicantService:
             # The same answer as for a new registration (issue 16): whether a person has an
             # active registration is told only by mail, to the address that asked and to the
             # holder's, and neither mail names the other's data.
-            self._identity_in_use(registration, duplicate.holder_id)
+            self._identity_in_use(registration, duplicate.holder_id, today)
             return Registered(registration.registration_id, registration.status, None)
         try:
             self._mailer.send(self._registration_mail(registration, token))
@@ -185,7 +196,13 @@ class ApplicantService:
         record_registration_created()
         return Registered(registration.registration_id, registration.status, registration)
 
-    def _identity_in_use(self, attempt: Registration, holder_id: str | None) -> None:
+    def _may_mail(self, email: str, today: date) -> bool:
+        """One more registration mail to this address today (issue 16: no mail cannon)."""
+        if self._address_limits is None or self._per_address < 1:
+            return True
+        return self._address_limits.take(email, today, self._per_address)
+
+    def _identity_in_use(self, attempt: Registration, holder_id: str | None, today: date) -> None:
         """Mail the address that asked what happened and how to get a taken identity back,
         and the holder's address that someone tried; the attempt is stored nowhere."""
         holder = self._repo.get(holder_id) if holder_id else None
@@ -198,7 +215,11 @@ class ApplicantService:
                 "We could not send the confirmation e-mail. Nothing was saved; please try "
                 "again in a few minutes."
             ) from exc
-        if holder is not None and holder.email.casefold() != attempt.email.casefold():
+        if (
+            holder is not None
+            and holder.email.casefold() != attempt.email.casefold()
+            and self._may_mail(holder.email, today)
+        ):
             try:
                 self._mailer.send(
                     self._security_mail("identity_attempt", holder.language, holder.email)
