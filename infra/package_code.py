@@ -11,7 +11,7 @@ of the import time of the entry modules). This step
 - drops the translations of holiday names of other countries than the office's: nothing loads
   them, and they pay for the bytecode within the size target (12 MB zipped); the modules of
   the mrz library that no handler loads (ONLY_WHAT_LOADS); library data nothing reads
-  (UNREAD_DATA); and any bytecode
+  (UNREAD_DATA) and pip's file lists (dist-info RECORD); and any bytecode
   that came with the sources (a developer's __pycache__ folders, which chalice zips).
 
 The bytecode is for one Python version: this step refuses to run under another one than the
@@ -109,6 +109,9 @@ def _dropped(name: str) -> bool:
     return (
         is_unused_translation(name)
         or name in UNREAD_DATA
+        # pip's list of an installed package's files (for uninstalling): nothing reads it at
+        # run time; the package's METADATA (its version) stays.
+        or (".dist-info/" in name and name.endswith("/RECORD"))
         or name.endswith(".pyc")
         or "__pycache__/" in name
     )

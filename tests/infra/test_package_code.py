@@ -14,6 +14,7 @@ import pytest
 
 from infra.package_code import (
     PackageError,
+    _dropped,
     finish,
     handler_modules,
     imported_sources,
@@ -75,6 +76,12 @@ def test_only_other_countries_holiday_translations_are_unused() -> None:
     assert not is_unused_translation("holidays/locale/en_US/LC_MESSAGES/DE.mo")
     assert not is_unused_translation("holidays/countries/france.py")
     assert not is_unused_translation("chalicelib/locale/fr/LC_MESSAGES/FR.mo")
+
+
+def test_pips_file_lists_are_dropped_and_the_metadata_stays() -> None:
+    assert _dropped("holidays-0.108.dist-info/RECORD")
+    assert not _dropped("holidays-0.108.dist-info/METADATA")
+    assert not _dropped("chalicelib/RECORD")
 
 
 def test_what_the_handlers_import_gets_bytecode_and_the_rest_stays_as_it_was(

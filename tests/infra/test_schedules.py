@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from chalicelib.domain.schedule import RunVerdict, is_end_of_day_time, judge_scheduled_run
+from chalicelib.config import DEFAULT_TOP_UP_TIMES, parse_top_up_times
+from chalicelib.domain.schedule import (
+    RunVerdict,
+    is_end_of_day_time,
+    judge_scheduled_run,
+    judge_top_up,
+)
 from infra.cron import fire_times
 from tests.infra.conftest import Packaged
 
@@ -93,7 +99,30 @@ def test_the_end_of_day_job_closes_every_day_after_the_office_closed(packaged: P
 def test_every_scheduled_function_is_known_here(packaged: Packaged) -> None:
     # A new schedule needs its own check of when it fires; this test lists the known ones.
     for handler in schedules(packaged):
-        assert any(job in handler for job in ("allocat", "end_of_day", "purge")), handler
+        assert any(job in handler for job in ("allocat", "top_up", "end_of_day", "purge")), handler
+
+
+def test_the_top_ups_act_exactly_at_the_configured_local_times_of_every_workday(
+    packaged: Packaged,
+) -> None:
+    """Worked out from the defaults (09:30 and 11:00; Thursday 12:00 and 13:30) and the
+    holidays, in winter and summer time: every configured time acts once, nothing else."""
+    top_up = [e for handler, es in schedules(packaged).items() if "top_up" in handler for e in es]
+    assert top_up, "no top-up schedule in the packaged template"
+    configured = parse_top_up_times(DEFAULT_TOP_UP_TIMES)
+
+    acting = [
+        t.astimezone(BERLIN)
+        for t in fired(top_up)
+        if judge_top_up(t, t, configured)[0] is RunVerdict.RUN
+    ]
+
+    expected = [
+        datetime.combine(run.date(), at, tzinfo=BERLIN)
+        for run in expected_runs()
+        for at in configured[run.weekday()]
+    ]
+    assert [t for t in acting if t.year == YEAR] == expected
 
 
 def test_the_purge_runs_once_every_night(packaged: Packaged) -> None:

@@ -121,6 +121,7 @@ def test_the_scheduled_jobs_get_five_minutes_and_the_other_functions_one(
         "ReadDocument": 60,
         "AllocateMorning": 300,
         "AllocateThursday": 300,
+        "TopUp": 300,
         "EndOfDay": 300,
         "PurgeExpired": 300,
     }
