@@ -41,7 +41,9 @@ def test_a_full_flow_logs_no_personal_data(
     formatter = log().registered_formatter
     lines = [formatter.format(r) for r in caplog.records if r.name.startswith("notfalltermin")]
     assert any(applicant.registration_id in line for line in lines)  # the logs are useful
-    assert any('"status":409' in line for line in lines)
+    # The attempt on an active identity is answered as a new one (issue 16), logged by ids.
+    assert any("registration_identity_in_use" in line for line in lines)
+    assert any('"status":422' in line for line in lines)
     for line in lines:
         for value in (*CANARY.values(), "canary", applicant.token):
             assert value.lower() not in line.lower(), line
