@@ -56,6 +56,7 @@ APPLICANT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/registrations/{id}/documents", DOCUMENT_REQUEST),
     ("POST", "/registrations/{id}/submit", None),
     ("POST", "/registrations/{id}/corrections", {"title_expires_on": "2026-11-20"}),
+    ("POST", "/registrations/{id}/release", None),
     ("DELETE", "/registrations/{id}", None),
 ]
 
@@ -322,7 +323,16 @@ def test_a_challenge_writes_nothing_and_is_not_cached(client: Client) -> None:
 def test_the_waf_blocks_one_ip_that_floods_the_api() -> None:
     resources = json.loads(Path("infra/resources.json").read_text())
     acl = resources["Resources"]["ApiWebAcl"]["Properties"]
-    [rule] = [r for r in acl["Rules"] if "RateBasedStatement" in r["Statement"]]
+    # The general rule; POST /registrations has its own, lower one (issue 16).
+    [rule] = [
+        r
+        for r in acl["Rules"]
+        if "RateBasedStatement" in r["Statement"]
+        and "ScopeDownStatement" not in r["Statement"]["RateBasedStatement"]
+    ]
+    [registrations] = [r for r in acl["Rules"] if r["Name"] == "registrations-per-ip"]
+    limit = registrations["Statement"]["RateBasedStatement"]["Limit"]
+    assert limit == {"Ref": "RegistrationRateLimitPerIp"}
     statement = rule["Statement"]["RateBasedStatement"]
     assert rule["Action"] == {"Block": {}}
     assert statement["AggregateKeyType"] == "IP"
