@@ -96,7 +96,11 @@ class DynamoAllocationRepository:
             if name.startswith(TAKEN_PREFIX)
         }
         return DayCounter(
-            day, int(item.get("given", 0)), None if slots is None else int(slots), taken
+            day,
+            int(item.get("given", 0)),
+            None if slots is None else int(slots),
+            taken,
+            item.get("plan_from"),
         )
 
     def set_capacity(self, office_id: str, day: date, slots: int) -> None:
@@ -162,12 +166,13 @@ class DynamoAllocationRepository:
         erase_after: int,
         sent_mark: SentMark | None = None,
         from_status: Status = Status.WAITING,
+        plan_from: str | None = None,
     ) -> InviteOutcome:
         held = counter.taken.get(invitation.window_key, 0)
         if invitation.seq != counter.given + 1 or held >= window_capacity:
             raise ValueError("an invitation takes the next seq and a window that has room")
         taken = f"{TAKEN_PREFIX}{invitation.window_key}"
-        day_names = _names("given", "slots", "office_id", "day", "type", taken)
+        day_names = _names("given", "slots", "office_id", "day", "type", "plan_from", taken)
         day_values: dict[str, Any] = {
             "next": invitation.seq,
             "office": invitation.office_id,
@@ -175,6 +180,7 @@ class DynamoAllocationRepository:
             "type": "day",
             "one": 1,
             "window_capacity": window_capacity,
+            "plan_from": plan_from or invitation.window_key,
         }
         # The rule as the condition: the counter is what this run read, the window below its
         # capacity (a release meanwhile only lowers it); the capacity is what it was read from
@@ -197,7 +203,8 @@ class DynamoAllocationRepository:
                     {"PK": day_pk(invitation.office_id, invitation.day), "SK": DAY_SK}
                 ),
                 "UpdateExpression": (
-                    "SET #given = :next, #office_id = :office, #day = :day, #type = :type "
+                    "SET #given = :next, #office_id = :office, #day = :day, #type = :type, "
+                    "#plan_from = if_not_exists(#plan_from, :plan_from) "
                     f"ADD #{taken} :one"
                 ),
                 "ConditionExpression": condition,

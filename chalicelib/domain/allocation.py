@@ -61,6 +61,9 @@ class DayCounter:
     given: int = 0
     slots_override: int | None = None
     taken: Mapping[str, int] = field(default_factory=dict)
+    # The first window the day's places are spread from: set by the day's first invitation
+    # (the windows a person could still reach then); None before it.
+    plan_from: str | None = None
 
     @property
     def held(self) -> int:

@@ -160,8 +160,10 @@ class ArrivalPlan:
     def hours(self, day: date) -> tuple[time, time]:
         return self.service_hours.get(day.weekday(), self.fallback_hours)
 
-    def windows(self, day: date, slots: int) -> list[ArrivalWindow]:
-        """The day's windows in time order, each with its share of `slots`."""
+    def windows(self, day: date, slots: int, start_from: str | None = None) -> list[ArrivalWindow]:
+        """The day's windows in time order, each with its share of `slots`; with `start_from`
+        (a window key 'HHMM'), only the windows from that one on share them: a day whose first
+        run came late (a Saturday opened mid-morning) spreads its places over what is left."""
         opening, closing = self.hours(day)
         step = timedelta(minutes=self.window_minutes)
         start, last = datetime.combine(day, opening), datetime.combine(day, closing)
@@ -171,6 +173,10 @@ class ArrivalPlan:
             start += step
         if not starts:  # service hours shorter than one window: one window for all of them
             starts, step = [datetime.combine(day, opening)], last - start
+        if start_from is not None:
+            starts = [s for s in starts if s.strftime("%H%M") >= start_from]
+            if not starts:
+                return []
         base, extra = divmod(max(slots, 0), len(starts))
         return [
             ArrivalWindow(

@@ -222,9 +222,23 @@ class AllocationService:
         return DayCapacity(day, self._slots(counter), counter.held)
 
     def windows(self, day: date, counter: DayCounter | None = None) -> list[ArrivalWindow]:
-        """The day's arrival windows with their capacity (the day's slots spread over them)."""
+        """The day's arrival windows with their capacity (the day's slots spread over them,
+        from the window its first run could reach; all of them before that run)."""
         counter = counter or self._repo.day(self._office.office_id, day)
-        return self._arrivals.windows(day, self._slots(counter))
+        return self._arrivals.windows(day, self._slots(counter), counter.plan_from)
+
+    def _plan(self, counter: DayCounter, now: datetime) -> tuple[str | None, list[ArrivalWindow]]:
+        """Where the day's places are: from its stored first window, or, before the day's
+        first invitation, from the first window a person told at `now` can reach."""
+        start = counter.plan_from
+        if start is None:
+            reachable = [
+                w
+                for w in self._arrivals.windows(counter.day, self._slots(counter))
+                if self._arrivals.reachable(w, now)
+            ]
+            start = reachable[0].key if reachable else "2400"
+        return start, self._arrivals.windows(counter.day, self._slots(counter), start)
 
     def scheduled_runs(self, day: date) -> list[str]:
         """The local times ('HH:MM') of the day's scheduled runs: the morning run and the
@@ -446,14 +460,14 @@ class AllocationService:
         """The places a run at `now` can still give: those of the reachable windows."""
         return sum(
             max(window.capacity - counter.taken.get(window.key, 0), 0)
-            for window in self._arrivals.windows(counter.day, self._slots(counter))
+            for window in self._plan(counter, now)[1]
             if self._arrivals.reachable(window, now)
         )
 
     def _free_window(self, counter: DayCounter, now: datetime) -> ArrivalWindow | None:
         """The earliest window of the day with a free place that a person told at `now` can
         still reach; None when there is none."""
-        for window in self._arrivals.windows(counter.day, self._slots(counter)):
+        for window in self._plan(counter, now)[1]:
             if (
                 self._arrivals.reachable(window, now)
                 and counter.taken.get(window.key, 0) < window.capacity
@@ -501,6 +515,7 @@ class AllocationService:
                     erase_after=_epoch(now + self._retention),
                     sent_mark=tally.unmarked,
                     from_status=from_status,
+                    plan_from=self._plan(counter, now)[0],
                 )
             except ServiceUnavailable:
                 busy += 1

@@ -401,8 +401,10 @@ class AllocationRepository(Protocol):
         erase_after: int,
         sent_mark: SentMark | None = None,
         from_status: Status = Status.WAITING,
+        plan_from: str | None = None,
     ) -> InviteOutcome:
-        """One transaction: the day's counter from `counter.given` to `invitation.seq`, a place
+        """One transaction: the day's counter from `counter.given` to `invitation.seq` (and
+        the day's `plan_from` when it has none yet: the first invitation sets it), a place
         taken in the invitation's window while it holds fewer than `window_capacity`, the
         registration `from_status` (waiting; in_review under the `preferred` policy) ->
         invited (its reference kept, or set to the invitation's), and the invitation recorded

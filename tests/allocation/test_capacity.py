@@ -194,3 +194,19 @@ def test_the_container_builds_the_service_from_the_environment(
 
     assert summary.capacity == 2
     assert bootstrap.container().allocation.capacity(TUESDAY).given == 2
+
+
+def test_a_day_first_run_late_spreads_its_places_over_the_windows_still_reachable(
+    allocation: AllocationService, queue: Queue, days: DynamoAllocationRepository
+) -> None:
+    """A Saturday opened with 3 places at 10:20: its places go to 11:30, 12:00 and 12:30
+    (the fallback hours 09:00-13:00 from the first window an hour away), none to windows over."""
+    queue.fill(4)
+    allocation.set_capacity(date(2026, 11, 28), 3)
+
+    summary = allocation.allocate_day(datetime(2026, 11, 28, 9, 20, tzinfo=UTC))
+
+    assert summary.invited == 3
+    starts = [i.window_start[11:16] for i in days.invitations(OFFICE, date(2026, 11, 28))]
+    assert starts == ["11:30", "12:00", "12:30"]
+    assert [w.capacity for w in allocation.windows(date(2026, 11, 28))] == [1, 1, 1]

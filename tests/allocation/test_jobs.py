@@ -229,7 +229,9 @@ def test_an_applicant_is_queued_invited_told_and_may_register_again(
             )
         ),
     )
-    assert again.status_code == 409  # still invited today
+    # Still invited today: answered as a new registration would be (issue 16), nothing stored.
+    assert again.status_code == 201
+    assert view("2026-11-25")["status"] == "invited"
 
     evening = invoke(
         client,

@@ -52,7 +52,9 @@ def test_an_invitation_counts_the_day_moves_the_registration_and_records_it(
 
     assert invite(days, person, DayCounter(TUESDAY)) == InviteOutcome(invited=True)
 
-    assert days.day(OFFICE, TUESDAY) == DayCounter(TUESDAY, given=1, taken={"0800": 1})
+    assert days.day(OFFICE, TUESDAY) == DayCounter(
+        TUESDAY, given=1, taken={"0800": 1}, plan_from="0800"
+    )
     [recorded] = days.invitations(OFFICE, TUESDAY)
     assert recorded == invitation_for(person, 1)
     stored = days.registration(person.registration_id)

@@ -207,9 +207,10 @@ def test_capacity_read_and_override(
         "closed": False,
     }
     assert today["scheduled_run"] == "07:45"
+    # The day's first run came at 10:00: its place went to the first window an hour away.
     assert [(w["start"][11:16], w["capacity"]) for w in today["windows"]][:2] == [
-        ("09:00", 1),
-        ("09:30", 0),
+        ("11:00", 1),
+        ("11:30", 0),
     ]
 
     problem(desk.call("PUT", "/staff/capacity/2026-11-26", {"slots": 3}), 403, "forbidden")

@@ -366,6 +366,9 @@ def test_a_rejection_at_the_desk_for_incorrect_data_holds_the_identity(
         {"outcome": "data_incorrect", "reason": "the card shown belongs to someone else"},
     )
     assert ok(rejected)["status"] == "rejected"
+    # The end of the day makes the rejection final; then the person may register again.
+    clock.set("2026-11-24T20:30:00+00:00")
+    bootstrap.container().allocation.end_day(date(2026, 11, 24), clock())
 
     again = with_documents(client, documents_for(registration_body()))
     assert ok(again.post("submit"))["status"] == "in_review"
