@@ -877,8 +877,9 @@ class LocalStack:
                 f"  Outbox     {self._outbox_dir}   (each mail is also shown here)",
                 f"  Documents  read by tesseract as uploaded (the read_document function on "
                 f"the emulated SQS queue; log: {self._log_dir / 'reader.log'})",
-                f"  Schedules  allocation 07:45 Mon/Tue/Wed/Fri, 10:15 Thu; end of day 20:30 UTC "
-                f"(Europe/Berlin), {schedules}; log: {self._schedules.log_path}",
+                f"  Schedules  allocation 07:45 Mon/Tue/Wed/Fri, 10:15 Thu; top-ups 09:30 and "
+                f"11:00, Thu 12:00 and 13:30 (Europe/Berlin); end of day 20:30 UTC; "
+                f"{schedules}; log: {self._schedules.log_path}",
                 f"             today's allocation now: {self.allocate_command()}",
                 "Press Ctrl-C to stop.",
             ]
