@@ -176,7 +176,10 @@ class Container:
 
         return StaffService(
             self.registrations,
-            DynamoStaffQueries(self.registrations),
+            DynamoStaffQueries(
+                self.registrations,
+                audit_table=self.settings.audit_table_name or self.settings.table_name,
+            ),
             self.documents,
             office_id=self.settings.office_id,
             mailer=self.mailer,

@@ -35,6 +35,7 @@ READ_QUEUE_URL = "READ_QUEUE_URL"
 DOCUMENT_READER = "DOCUMENT_READER"
 DOCUMENT_SCREENING = "DOCUMENT_SCREENING"
 REGISTRATIONS_PER_ADDRESS = "REGISTRATIONS_PER_ADDRESS"
+AUDIT_TABLE_NAME = "AUDIT_TABLE_NAME"
 VERIFICATION_POLICY = "VERIFICATION_POLICY"
 IDENTITY_HOLD_DAYS = "IDENTITY_HOLD_DAYS"
 
@@ -118,6 +119,9 @@ class Settings:
     # keyed hash of the address (issue 16); 0: no limit. The cloud sets 3
     # (infra/functions.json); `make run` and the tests register one address many times a day.
     registrations_per_address: int = 0
+    # The staff audit's own table, which the API may only add to (issue 16); unset: the main
+    # table (make run, the tests).
+    audit_table_name: str | None = None
     verification_policy: str = "required"
     identity_hold_days: int = DEFAULT_IDENTITY_HOLD_DAYS
 
@@ -184,6 +188,7 @@ class Settings:
             read_queue_url=env.get(READ_QUEUE_URL) or None,
             document_reader=_one_of(env, DOCUMENT_READER, DOCUMENT_READERS),
             document_screening=_one_of(env, DOCUMENT_SCREENING, DOCUMENT_SCREENINGS),
+            audit_table_name=env.get(AUDIT_TABLE_NAME) or None,
             registrations_per_address=(
                 _positive(env, REGISTRATIONS_PER_ADDRESS, 1)
                 if env.get(REGISTRATIONS_PER_ADDRESS, "").strip() not in ("", "0")

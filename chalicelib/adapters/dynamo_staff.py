@@ -30,8 +30,13 @@ def audit_pk(office_id: str, day: date) -> str:
 
 
 class DynamoStaffQueries:
-    def __init__(self, repository: DynamoRegistrationRepository) -> None:
+    def __init__(
+        self, repository: DynamoRegistrationRepository, audit_table: str | None = None
+    ) -> None:
         self._repo = repository
+        # Append-only in the cloud: the API role may put new entries and read, not change or
+        # delete one (infra/functions.json); DynamoDB's TTL ends them after two years.
+        self._audit_table = audit_table or repository.table_name
 
     def queue_page(self, office_id: str, limit: int, cursor: str | None) -> QueuePage:
         offset, start_key = _decode_cursor(cursor)
@@ -138,11 +143,16 @@ class DynamoStaffQueries:
             "detail": entry.detail,
             "expires_at": erase_after,
         }
-        self._repo.call("put_item", TableName=self._repo.table_name, Item=serialize(item))
+        self._repo.call(
+            "put_item",
+            TableName=self._audit_table,
+            Item=serialize(item),
+            ConditionExpression="attribute_not_exists(PK)",  # never over an entry
+        )
 
     def audit_entries(self, office_id: str, day: date) -> list[AuditEntry]:
         request: dict[str, Any] = {
-            "TableName": self._repo.table_name,
+            "TableName": self._audit_table,
             "KeyConditionExpression": "PK = :pk",
             "ExpressionAttributeValues": values(pk=audit_pk(office_id, day)),
         }

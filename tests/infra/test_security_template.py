@@ -120,3 +120,29 @@ def test_uploads_are_scanned_and_documents_have_an_erasure_backstop(packaged: Pa
     backstop = {r["Id"]: r for r in lifecycle["Rules"]}["erasure-backstop"]
     assert backstop["Prefix"] == "documents/" and backstop["Status"] == "Enabled"
     assert backstop["ExpirationInDays"] >= 90  # after every purge that could have run
+
+
+def test_the_audit_is_its_own_table_the_api_may_only_add_to(packaged: Packaged) -> None:
+    table = packaged.resources["AuditTable"]["Properties"]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert table["DeletionProtectionEnabled"] is True
+    api = packaged.functions["APIHandler"]["Properties"]
+    assert api["Environment"]["Variables"]["AUDIT_TABLE_NAME"] == {"Ref": "AuditTable"}
+    role_id = api["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s
+        for policy in packaged.resources[role_id]["Properties"]["Policies"]
+        for s in policy["PolicyDocument"]["Statement"]
+    ]
+    audit = {"Fn::GetAtt": ["AuditTable", "Arn"]}
+    allowed = {
+        action
+        for s in statements
+        if s["Effect"] == "Allow"
+        and audit in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert allowed == {"dynamodb:PutItem", "dynamodb:Query"}
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem"} <= set(deny["Action"])
+    assert deny["Resource"] == audit
