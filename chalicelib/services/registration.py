@@ -6,9 +6,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from chalicelib.domain import documents as docs
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import office_today, utc_timestamp
 from chalicelib.domain.documents import ContentType, Document, DocumentKind, DocumentStatus
 from chalicelib.domain.eligibility import ensure_eligible
+from chalicelib.domain.entrance_code import format_reference, new_reference
 from chalicelib.domain.errors import (
     DocumentsIncomplete,
     DuplicateRegistration,
@@ -20,7 +22,6 @@ from chalicelib.domain.errors import (
     ServiceUnavailable,
     TooManyRegistrations,
 )
-from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.identity import identity_key, legacy_identity_key
 from chalicelib.domain.office import office
 from chalicelib.domain.registration import (
@@ -33,13 +34,13 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.tokens import (
     hash_token,
     is_well_formed_id,
-    new_access_token,
     new_id,
     token_matches,
 )
 from chalicelib.domain.verification import ReadOutcome, needs_read
 from chalicelib.mail import render
 from chalicelib.observability import log, record_document_settled, record_registration_created
+from chalicelib.services.links import Links
 from chalicelib.services.ports import (
     REGISTRATION_ID_TAG,
     AddressLimits,
@@ -127,10 +128,12 @@ class ApplicantService:
         verification: VerificationService,
         address_limits: AddressLimits | None = None,
         registrations_per_address: int = 0,
+        links: Links,
     ) -> None:
         self._verification = verification
         self._address_limits = address_limits
         self._per_address = registrations_per_address
+        self._links = links
         self._repo = repository
         self._store = store
         self._mailer = mailer
@@ -150,9 +153,10 @@ class ApplicantService:
                 f"This e-mail address has had {self._per_address} registrations today. "
                 "Please use the link from one of the e-mails, or try again tomorrow."
             )
-        token = new_access_token()
+        registration_id = new_id()
+        token = self._links.access_token(registration_id)
         registration = Registration(
-            registration_id=new_id(),
+            registration_id=registration_id,
             status=Status.EMAIL_UNVERIFIED,
             given_names=new.given_names,
             family_name=new.family_name,
@@ -169,6 +173,7 @@ class ApplicantService:
             ),
             created_at=utc_timestamp(now),
             office_id=self._office.office_id,
+            reference=new_reference(),
         )
         legacy_key = legacy_identity_key(
             self._identity_secret, new.family_name, new.given_names, new.date_of_birth
@@ -243,9 +248,7 @@ class ApplicantService:
             },
         )
 
-    def _save_new(
-        self, registration: Registration, now: datetime, legacy_key: str | None
-    ) -> None:
+    def _save_new(self, registration: Registration, now: datetime, legacy_key: str | None) -> None:
         """Store a new registration; in place of the person's unconfirmed one that has given
         way (its link went nowhere, domain/registration.py), or else refuse it as a duplicate.
         A registration made before issue 15 holds its lock under the key of then: it counts."""
@@ -266,7 +269,10 @@ class ApplicantService:
             )
 
     def _registration_mail(self, registration: Registration, token: str) -> MailMessage:
-        link = f"{self._web_base_url}/status.html#id={registration.registration_id}&token={token}"
+        link = (
+            f"{self._web_base_url}/status.html#id={registration.registration_id}&token={token}"
+            f"&lang={registration.language}"
+        )
         message = render(
             "registration",
             registration.language,
@@ -276,7 +282,8 @@ class ApplicantService:
                 "family_name": registration.family_name,
                 "registration_id": registration.registration_id,
                 "status_link": link,
-                "privacy_link": f"{self._web_base_url}/privacy.html?lang={registration.language}",
+                "reference": format_reference(registration.reference or ""),
+                "privacy_link": self._links.privacy(registration.language),
                 "office_name": self._office.name,
             },
         )
