@@ -166,6 +166,8 @@ def test_final_registrations_are_erased_with_their_documents_after_the_retention
     bootstrap.container().allocation.check_in(
         served.registration_id, data_correct=True, reason=None, staff="desk", now=clock()
     )
+    # The evening's job makes the desk's decision final: the retention period starts then.
+    invoke(client, clock, "end_of_day", datetime(2026, 11, 24, 20, 30, tzinfo=UTC))
     assert objects(f"documents/{served.registration_id}/")
     withdrawn = register(client, email="w@example.org", date_of_birth="1970-01-01")
     assert (
