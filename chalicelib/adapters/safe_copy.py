@@ -44,8 +44,9 @@ class PillowPikepdfSanitiser:
 def _reencode_image(content: bytes, image_format: str, max_pixels: int) -> bytes:
     from PIL import Image, ImageOps  # noqa: PLC0415 (loaded by the function that sanitises)
 
-    # Pillow's own guard (a warning at the limit, an error at twice it) backs ours up.
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    # Our limit is checked from the header before anything is decoded; Pillow's own guard (its
+    # process-wide default, which is not changed here: the reader shares the process) backs
+    # it up.
     try:
         with Image.open(io.BytesIO(content), formats=[image_format]) as opened:
             width, height = opened.size

@@ -28,7 +28,7 @@ def test_an_applicant_flow_counts_registrations_documents_and_mails(
 
     assert metric_totals(blobs) == {
         observability.REGISTRATIONS_CREATED: 1,
-        observability.MAILS_SENT: 1,
+        observability.MAILS_SENT: 2,  # the registration mail and "you are in the queue"
         observability.DOCUMENTS_VERIFIED: 2,
         observability.DOCUMENTS_REJECTED: 1,
         observability.DOCUMENTS_READ: 2,  # both zones read (here in the same process)
