@@ -55,6 +55,9 @@ class FixedClock:
 def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # The local stage's round-the-clock hours, left in os.environ by a test that runs
+    # `python -m infra.allocate` in process, are not the office's.
+    monkeypatch.delenv("SERVICE_HOURS", raising=False)
     for key, value in TEST_ENV.items():
         monkeypatch.setenv(key, value)
     return dict(TEST_ENV)
