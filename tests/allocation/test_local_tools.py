@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
@@ -122,7 +124,9 @@ def test_allocate_runs_todays_allocation_against_the_emulation(
     queue.fill(3)
 
     # Today may be a weekend or a holiday: open it with two slots, then allocate.
-    assert allocate.main(["--slots", "2", "--at", "08:00"]) == 0
+    # `make allocate` sets the stage's variables in its process: here, only for the call.
+    with mock.patch.dict(os.environ):
+        assert allocate.main(["--slots", "2", "--at", "08:00"]) == 0
 
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # after the logs
     assert (summary["verdict"], summary["capacity"], summary["invited"]) == ("run", 2, 2)
