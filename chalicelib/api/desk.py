@@ -11,7 +11,7 @@ from datetime import datetime
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import json_response, parse_body
-from chalicelib.api.staff import query_date
+from chalicelib.api.staff import query_date, window_plans
 from chalicelib.api.staff_auth import staff_route
 from chalicelib.api.staff_schemas import (
     AllocationDay,
@@ -28,7 +28,6 @@ from chalicelib.api.staff_schemas import (
     UndoRequest,
     UndoResult,
     WindowCount,
-    WindowPlan,
     mask_document_number,
 )
 from chalicelib.bootstrap import container
@@ -280,14 +279,7 @@ def allocations(staff: StaffIdentity) -> Response:
             date=day,
             scheduled_runs=c.allocation.scheduled_runs(day),
             notice=c.allocation.no_run_notice(day),
-            windows=[
-                WindowPlan(
-                    start=w.start.isoformat(timespec="minutes"),
-                    end=w.end.isoformat(timespec="minutes"),
-                    capacity=w.capacity,
-                )
-                for w in c.allocation.windows(day)
-            ],
+            windows=window_plans(c.allocation.windows(day)),
             runs=[
                 AllocationRunView(
                     run_id=run.run_id,

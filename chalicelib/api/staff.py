@@ -41,6 +41,7 @@ from chalicelib.domain.calendar import office_today
 from chalicelib.domain.documents import Document
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.registration import Registration
+from chalicelib.domain.schedule import ArrivalWindow
 from chalicelib.domain.staff import StaffGroup, StaffIdentity
 from chalicelib.domain.verification import check_document
 from chalicelib.services.verification import ReviewOutcome
@@ -276,15 +277,19 @@ def _capacity_day(day: DayCapacity) -> CapacityDay:
         closed=day.closed,
         scheduled_run=runs[0] if runs else None,
         notice=allocation.no_run_notice(day.day, day.slots),
-        windows=[
-            WindowPlan(
-                start=w.start.isoformat(timespec="minutes"),
-                end=w.end.isoformat(timespec="minutes"),
-                capacity=w.capacity,
-            )
-            for w in allocation.windows(day.day)
-        ],
+        windows=window_plans(allocation.windows(day.day)),
     )
+
+
+def window_plans(windows: list[ArrivalWindow]) -> list[WindowPlan]:
+    return [
+        WindowPlan(
+            start=w.start.isoformat(timespec="minutes"),
+            end=w.end.isoformat(timespec="minutes"),
+            capacity=w.capacity,
+        )
+        for w in windows
+    ]
 
 
 # -- the review list (issue 12) ----------------------------------------------------------------
