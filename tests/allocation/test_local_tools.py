@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.domain.calendar import office_today
 from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY, PURGE, TOP_UP
+from chalicelib.observability import log
 from infra import allocate
 from infra.local_scheduler import app_schedules, due_runs, fires_at
 from infra.table import create_table
@@ -111,7 +112,16 @@ def emulation(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[
         EmailAddress=TEST_ENV["MAIL_SENDER"]
     )
     bootstrap.reset()
+    # The service's logger is made once per process and writes to the sys.stdout of that
+    # moment. Made first inside `allocate.main`, which points sys.stdout at stderr (here
+    # capsys's, closed after the test), it would write every later test's log lines to a
+    # closed stream: each fails with "--- Logging error ---" and a call stack on stderr, and
+    # the privacy canary test reads its own source lines there. Made here, it keeps the
+    # session's stream.
+    log()
     yield table
+    streams = [getattr(handler, "stream", None) for handler in log().handlers]
+    assert not any(stream is not None and stream.closed for stream in streams)
     bootstrap.reset()
     server.stop()
 
