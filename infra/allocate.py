@@ -8,6 +8,11 @@ reachable; a run at the real time of an afternoon reaches none). `--end-of-day` 
 instead (no-shows and their mails; only once the day is over, from
 20:00 office time); `--slots N` first sets the date's capacity (e.g. to allocate locally on a
 weekend). `make allocate ARGS="--slots 5"` runs it.
+
+The tests that need today's appointments whatever the hour (the browser tests) run it as the
+morning run would (TODAYS_APPOINTMENTS): a run at the real time reaches no window late in the
+evening, not even under the local stage's round-the-clock hours (the last window, 23:00, is
+MINIMUM_NOTICE_MINUTES away from 22:00 on).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -24,10 +29,14 @@ from typing import Any
 from chalicelib import bootstrap
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
 from chalicelib.domain.errors import DomainError
+from chalicelib.services.allocation import MAX_SLOTS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Today opened for everyone waiting, given as the 07:45 run would: every window from 09:00
+# (local stage), at any hour of the day.
+TODAYS_APPOINTMENTS = ("--slots", str(MAX_SLOTS), "--at", "07:45")
 
 
 def local_environment(stage: str = "local") -> dict[str, str]:
@@ -40,7 +49,10 @@ def local_environment(stage: str = "local") -> dict[str, str]:
     return variables
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None = None) -> int:
+    """The command; `clock` (aware UTC) replaces the service's clock: what `--at` and `--date`
+    are taken relative to (tests run it as at a chosen instant). Exit code 0, or 1 when the
+    service refused (its reason on stderr)."""
     parser = argparse.ArgumentParser(prog="python -m infra.allocate", description=__doc__)
     parser.add_argument(
         "--date",
@@ -68,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The service logs to stdout, as in Lambda; here stdout is the summary alone (`| jq`).
     sys.stdout = sys.stderr
     try:
-        summary = _run(parser, args)
+        summary = _run(parser, args, clock)
     except DomainError as error:
         print(f"refused: {error.detail}", file=sys.stderr)
         return 1
@@ -79,9 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any] | None:
+def _run(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    clock: Callable[[], datetime] | None,
+) -> dict[str, Any] | None:
     services = bootstrap.container()
-    now = services.clock()
+    now = (clock or services.clock)()
     if args.at is not None:
         now = datetime.combine(office_today(now), args.at, tzinfo=OFFICE_TZ)
     day = args.date or office_today(now)

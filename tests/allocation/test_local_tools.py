@@ -18,7 +18,7 @@ from moto.server import ThreadedMotoServer
 from chalicelib import bootstrap
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
-from chalicelib.domain.calendar import office_today
+from chalicelib.domain.calendar import OFFICE_TZ, office_today
 from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_DAY, PURGE, TOP_UP
 from chalicelib.observability import log
 from infra import allocate
@@ -148,6 +148,34 @@ def test_allocate_runs_todays_allocation_against_the_emulation(
     ]
     for value in ("cli0@example.org", "Family0", "Given"):
         assert value not in json.dumps(summary)
+
+
+def test_todays_appointments_are_given_late_in_the_evening_too(
+    emulation: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the browser tests allocate (TODAYS_APPOINTMENTS), with the clock at 23:50 in
+    Stuttgart under the local stage's round-the-clock hours: a run at that real time reaches no
+    window, the tests' run gives every waiting person a place in today's windows from 09:00."""
+    ddb: Any = boto3.client("dynamodb", region_name=REGION)
+    queue = Queue(DynamoRegistrationRepository(ddb, emulation), prefix="late")
+    queue.fill(3)
+    late = datetime(2026, 11, 24, 23, 50, tzinfo=OFFICE_TZ).astimezone(UTC)
+
+    def run(*arguments: str) -> dict[str, Any]:
+        with mock.patch.dict(os.environ):
+            assert allocate.main(list(arguments), clock=lambda: late) == 0
+        found: dict[str, Any] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        return found
+
+    at_the_real_time = run("--slots", "5")
+    assert (at_the_real_time["day"], at_the_real_time["invited"]) == ("2026-11-24", 0)
+
+    summary = run(*allocate.TODAYS_APPOINTMENTS)
+
+    assert (summary["verdict"], summary["day"], summary["invited"]) == ("run", "2026-11-24", 3)
+    invitations = DynamoAllocationRepository(ddb, emulation).invitations(OFFICE, date(2026, 11, 24))
+    assert [i.registration_id for i in invitations] == [r.registration_id for r in queue.in_order()]
+    assert invitations[0].window_start == "2026-11-24T09:00+01:00"
 
 
 def test_allocate_gives_only_todays_appointments(emulation: str) -> None:

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from chalicelib.adapters.tesseract_reader import read_bytes
 from chalicelib.domain.machine_readable_zone import icao_name
-from chalicelib.services.allocation import MAX_SLOTS
+from infra.allocate import TODAYS_APPOINTMENTS
 from infra.local_stack import REPO_ROOT, LocalStack, first_link
 from tests.applicant_flow import http_proof_of_work
 from tests.documents import corpus
@@ -173,9 +173,11 @@ def allocate_today(stack: LocalStack) -> dict[str, Any]:
     """Today's allocation run, as `make allocate` runs it against the stack; its summary.
 
     Today is the machine's date, perhaps a weekend or a holiday, and other tests of the session
-    may have queued people with an earlier expiry: the day is opened for everyone waiting.
+    may have queued people with an earlier expiry: the day is opened for everyone waiting. The
+    run is as at 07:45 (infra/allocate.py TODAYS_APPOINTMENTS), so that today's windows are
+    reachable at any hour the tests run.
     """
-    summary = stack.run_allocation("--slots", str(MAX_SLOTS))
+    summary = stack.run_allocation(*TODAYS_APPOINTMENTS)
     assert summary["verdict"] == "run", summary
     assert summary["day"] == office_today().isoformat()
     return summary

@@ -14,8 +14,8 @@ import requests
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from chalicelib.services.allocation import MAX_SLOTS
 from infra import local_cognito
+from infra.allocate import TODAYS_APPOINTMENTS
 from infra.local_stack import REPO_ROOT, LocalStack, free_ports
 from tests.applicant_flow import http_proof_of_work, registration_body
 from tests.browser.conftest import TIMEOUT_MS
@@ -136,8 +136,9 @@ def day(staff_stack: StaffStack) -> Day:
         registration_id = submitted_for_review(stack, email, given_names=given, family_name=family)
         verify_by_staff(stack, registration_id)
         invited.append(Invited(registration_id, family, email))
-    # As tests/browser/applicant.py's allocate_today: the day opened wide for whoever waits.
-    summary = stack.run_allocation("--slots", str(MAX_SLOTS))
+    # As tests/browser/applicant.py's allocate_today: the day opened wide for whoever waits,
+    # as at 07:45 (reachable windows at any hour).
+    summary = stack.run_allocation(*TODAYS_APPOINTMENTS)
     assert summary["given_after"] >= 2, repr(summary)
     review = submitted_for_review(
         stack, "review.console@example.org", given_names="Jonas", family_name="Prüfling"
