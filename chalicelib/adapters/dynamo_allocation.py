@@ -95,25 +95,32 @@ class DynamoAllocationRepository:
             for name, value in item.items()
             if name.startswith(TAKEN_PREFIX)
         }
+        caps = item.get("window_caps")
         return DayCounter(
             day,
             int(item.get("given", 0)),
             None if slots is None else int(slots),
             taken,
             item.get("plan_from"),
+            None if caps is None else {key: int(n) for key, n in caps.items()},
         )
 
-    def set_capacity(self, office_id: str, day: date, slots: int) -> None:
+    def set_capacity(
+        self, office_id: str, day: date, slots: int, window_caps: Mapping[str, int] | None = None
+    ) -> None:
+        named = {"slots": slots, "office": office_id, "day": day.isoformat(), "type": "day"}
+        update = "SET #slots = :slots, #office_id = :office, #day = :day, #type = :type"
+        if window_caps is None:
+            update += " REMOVE #window_caps"
+        else:
+            update += ", #window_caps = :caps"
+            named["caps"] = dict(window_caps)
         self._call(
             "update_item",
             Key=serialize({"PK": day_pk(office_id, day), "SK": DAY_SK}),
-            UpdateExpression=(
-                "SET #slots = :slots, #office_id = :office, #day = :day, #type = :type"
-            ),
-            ExpressionAttributeNames=_names("slots", "office_id", "day", "type"),
-            ExpressionAttributeValues=values(
-                slots=slots, office=office_id, day=day.isoformat(), type="day"
-            ),
+            UpdateExpression=update,
+            ExpressionAttributeNames=_names("slots", "office_id", "day", "type", "window_caps"),
+            ExpressionAttributeValues=values(**named),
         )
 
     # -- the queue --------------------------------------------------------------------------
@@ -196,6 +203,13 @@ class DynamoAllocationRepository:
         else:
             condition += " AND #slots = :slots"
             day_values["slots"] = counter.slots_override
+        # Places per window changed meanwhile (set, dropped, or this window's changed): read again.
+        day_names.update(_names("window_caps"))
+        if counter.window_caps is None:
+            condition += " AND attribute_not_exists(#window_caps)"
+        else:
+            condition += " AND #window_caps.#window_key = :window_capacity"
+            day_names["#window_key"] = invitation.window_key
         update_day = {
             "Update": {
                 "TableName": self._table,

@@ -367,7 +367,8 @@ def _staff_paths() -> dict[str, Any]:
         "/staff/capacity/{day}": {
             "put": _staff(
                 "staffSetCapacity",
-                "Set a date's slots (admin); 0 closes the day",
+                "Set a date's slots, spread over its windows, or each window's places "
+                "(admin); 0 closes the day",
                 _json(staff_schemas.CapacityDay, "The date's capacity"),
                 body=staff_schemas.CapacityRequest,
                 parameters=[{"name": "day", "in": "path", "required": True, "schema": _DATE}],
@@ -441,6 +442,18 @@ def _staff_paths() -> dict[str, Any]:
         },
         "/staff/stats": {
             "get": _staff("staffStats", "Counts per status, queue by expiry, days", _OBJECT)
+        },
+        "/staff/stats.csv": {
+            "get": _staff(
+                "staffStatsCsv",
+                "The figures as a CSV download (counts only, no personal data; audited as "
+                "figures_export): date,appointments,served,rejected,no_shows per day of the "
+                "last 14, then queue_by_expiry and status,count",
+                {
+                    "description": "The CSV (attachment)",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+            )
         },
         "/staff/audit": {
             "get": _staff(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.applicant import appointment_view
 from chalicelib.api.http import empty_response, json_response, parse_body
+from chalicelib.api.problems import NO_STORE
 from chalicelib.api.schemas import MismatchView
 from chalicelib.api.staff_auth import staff_route
 from chalicelib.api.staff_schemas import (
@@ -41,7 +45,7 @@ from chalicelib.domain.calendar import office_today
 from chalicelib.domain.documents import Document
 from chalicelib.domain.errors import FieldError, NotFound, ValidationFailed
 from chalicelib.domain.registration import Registration
-from chalicelib.domain.schedule import ArrivalWindow
+from chalicelib.domain.schedule import ArrivalWindow, public_holiday_name
 from chalicelib.domain.staff import StaffGroup, StaffIdentity
 from chalicelib.domain.verification import check_document
 from chalicelib.services.verification import ReviewOutcome
@@ -185,8 +189,51 @@ def audit_trail(staff: StaffIdentity) -> Response:
 
 @staff_route(staff_routes, "/staff/stats", methods=["GET"])
 def stats(staff: StaffIdentity) -> Response:
+    return json_response(_figures(container().clock()))
+
+
+FIGURE_DAY_COLUMNS = ("appointments", "served", "rejected", "no_shows")
+EXPIRY_BANDS = ("expired", "within_2_days", "within_7_days")
+
+
+@staff_route(staff_routes, "/staff/stats.csv", methods=["GET"])
+def stats_csv(staff: StaffIdentity) -> Response:
+    """The figures of /staff/stats as a CSV download (text/csv, UTF-8, CRLF), audited as
+    `figures_export`. Counts only, no personal data: a header `date,appointments,served,
+    rejected,no_shows` and one row per day of the last 14 (office dates), then after a blank
+    line the waiting queue by expiry band (`queue_by_expiry,expired,within_2_days,
+    within_7_days` and its counts), then `status,count` per registration status."""
     c = container()
     now = c.clock()
+    figures = _figures(now)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["date", *FIGURE_DAY_COLUMNS])
+    for day in figures["days"]:
+        writer.writerow([day["date"], *(day[k] for k in FIGURE_DAY_COLUMNS)])
+    writer.writerow([])
+    writer.writerow(["queue_by_expiry", *EXPIRY_BANDS])
+    writer.writerow(["", *(figures["queue_by_expiry"][b] for b in EXPIRY_BANDS)])
+    writer.writerow([])
+    writer.writerow(["status", "count"])
+    writer.writerows(sorted(figures["counts_by_status"].items()))
+    # Who took the figures out of the office, and when (issue 14: the export is audited).
+    c.staff.audit(staff, "figures_export", now, detail=office_today(now).isoformat())
+    filename = f"notfalltermin-figures-{office_today(now).isoformat()}.csv"
+    return Response(
+        body=out.getvalue(),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            **NO_STORE,
+        },
+    )
+
+
+def _figures(now: datetime) -> dict[str, Any]:
+    """Counts per status, the queue by expiry band and the last 14 days' tallies (JSON)."""
+    c = container()
     bands = c.staff.queue_bands(now)
     days = [
         DayStats(
@@ -198,17 +245,15 @@ def stats(staff: StaffIdentity) -> Response:
         ).model_dump(mode="json")
         for t in c.staff.recent_days(now)
     ]
-    return json_response(
-        {
-            "counts_by_status": c.staff.status_counts(),
-            "queue_by_expiry": QueueByExpiry(
-                expired=bands.expired,
-                within_2_days=bands.within_2_days,
-                within_7_days=bands.within_7_days,
-            ).model_dump(),
-            "days": days,
-        }
-    )
+    return {
+        "counts_by_status": c.staff.status_counts(),
+        "queue_by_expiry": QueueByExpiry(
+            expired=bands.expired,
+            within_2_days=bands.within_2_days,
+            within_7_days=bands.within_7_days,
+        ).model_dump(),
+        "days": days,
+    }
 
 
 MAX_CAPACITY_DAYS = 62
@@ -246,8 +291,14 @@ def set_capacity(staff: StaffIdentity, day: str) -> Response:
             "A past day's capacity cannot be changed.",
             errors=[FieldError("date", "must be today or later")],
         )
-    result = c.allocation.set_capacity(when, body.slots)
-    c.staff.audit(staff, "capacity_set", now, detail=f"{when.isoformat()}={body.slots}")
+    if body.windows is not None:
+        places = {w.start.replace(":", ""): w.capacity for w in body.windows}
+        result = c.allocation.set_window_capacity(when, places)
+        detail = f"{when.isoformat()}=" + ",".join(f"{k}:{n}" for k, n in sorted(places.items()))
+    else:
+        result = c.allocation.set_capacity(when, body.slots or 0)
+        detail = f"{when.isoformat()}={body.slots}"
+    c.staff.audit(staff, "capacity_set", now, detail=detail)
     return json_response(_capacity_day(result))
 
 
@@ -278,6 +329,8 @@ def _capacity_day(day: DayCapacity) -> CapacityDay:
         scheduled_run=runs[0] if runs else None,
         notice=allocation.no_run_notice(day.day, day.slots),
         windows=window_plans(allocation.windows(day.day)),
+        windows_set=day.per_window,
+        holiday=public_holiday_name(day.day),
     )
 
 

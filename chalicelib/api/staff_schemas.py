@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from chalicelib.api.schemas import (
     AppointmentView,
@@ -257,6 +257,13 @@ class CapacityDay(ResponseModel):
         default=None, description="Set when the day has places but no scheduled run."
     )
     windows: list[WindowPlan] = Field(default_factory=list)
+    windows_set: bool = Field(
+        default=False,
+        description="The office head set each window's places (else the slots are spread).",
+    )
+    holiday: str | None = Field(
+        default=None, description="The public holiday's name (German), if the day is one."
+    )
 
 
 class CapacityList(ResponseModel):
@@ -331,8 +338,28 @@ class CheckInRequest(RequestModel):
     reason: str | None = Field(default=None, min_length=3, max_length=500)
 
 
+class WindowCapacity(RequestModel):
+    start: str = Field(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="The window's local start, HH:MM"
+    )
+    capacity: int = Field(ge=0, le=1000, description="Places in this window")
+
+
 class CapacityRequest(RequestModel):
-    slots: int = Field(ge=0, le=1000)
+    """Either `slots` (the day's places, spread evenly over its windows; 0 closes the day) or
+    `windows` (the places of each of the day's windows, every window named once; the day's
+    slots become their sum)."""
+
+    slots: int | None = Field(default=None, ge=0, le=1000)
+    windows: list[WindowCapacity] | None = Field(default=None, max_length=1440)
+
+    @model_validator(mode="after")
+    def one_of_slots_or_windows(self) -> CapacityRequest:
+        if (self.slots is None) == (self.windows is None):
+            raise ValueError("give either slots or windows")
+        if self.windows is not None and len({w.start for w in self.windows}) != len(self.windows):
+            raise ValueError("name each window once")
+        return self
 
 
 class AllocationRequest(RequestModel):

@@ -64,6 +64,9 @@ class DayCounter:
     # The first window the day's places are spread from: set by the day's first invitation
     # (the windows a person could still reach then); None before it.
     plan_from: str | None = None
+    # Places per window key ('HHMM') when the office head set the windows one by one (the
+    # override is then their sum); None: the day's slots are spread evenly (ArrivalPlan).
+    window_caps: Mapping[str, int] | None = None
 
     @property
     def held(self) -> int:
@@ -76,6 +79,7 @@ class DayCapacity:
     day: date
     slots: int
     given: int
+    per_window: bool = False  # the office head set each window's places (DayCounter)
 
     @property
     def left(self) -> int:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
+from types import MappingProxyType
 
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
 
@@ -36,6 +37,22 @@ def _public_holidays(year: int) -> frozenset[date]:
 
     found = holidays.country_holidays(HOLIDAY_COUNTRY, subdiv=HOLIDAY_SUBDIVISION, years=year)
     return frozenset(found)
+
+
+@cache
+def _holiday_names(year: int) -> Mapping[date, str]:
+    import holidays  # noqa: PLC0415
+
+    found = holidays.country_holidays(
+        HOLIDAY_COUNTRY, subdiv=HOLIDAY_SUBDIVISION, years=year, language="de"
+    )
+    return MappingProxyType(dict(found))
+
+
+def public_holiday_name(day: date) -> str | None:
+    """The German name of the public holiday in Baden-Württemberg on `day` (the staff
+    calendar shows it), or None."""
+    return _holiday_names(day.year).get(day)
 
 
 def is_public_holiday(day: date) -> bool:
@@ -160,10 +177,21 @@ class ArrivalPlan:
     def hours(self, day: date) -> tuple[time, time]:
         return self.service_hours.get(day.weekday(), self.fallback_hours)
 
-    def windows(self, day: date, slots: int, start_from: str | None = None) -> list[ArrivalWindow]:
+    def windows(
+        self,
+        day: date,
+        slots: int,
+        start_from: str | None = None,
+        caps: Mapping[str, int] | None = None,
+    ) -> list[ArrivalWindow]:
         """The day's windows in time order, each with its share of `slots`; with `start_from`
         (a window key 'HHMM'), only the windows from that one on share them: a day whose first
-        run came late (a Saturday opened mid-morning) spreads its places over what is left."""
+        run came late (a Saturday opened mid-morning) spreads its places over what is left.
+        With `caps` (places per window key, set by the office head for that date), each window
+        has exactly its cap (0 when it has none) and nothing is spread: the head's choice,
+        windows a run can no longer reach included."""
+        if caps is not None:
+            return [replace(w, capacity=max(caps.get(w.key, 0), 0)) for w in self.windows(day, 0)]
         opening, closing = self.hours(day)
         step = timedelta(minutes=self.window_minutes)
         start, last = datetime.combine(day, opening), datetime.combine(day, closing)

@@ -219,18 +219,22 @@ class AllocationService:
 
     def capacity(self, day: date) -> DayCapacity:
         counter = self._repo.day(self._office.office_id, day)
-        return DayCapacity(day, self._slots(counter), counter.held)
+        return DayCapacity(day, self._slots(counter), counter.held, counter.window_caps is not None)
 
     def windows(self, day: date, counter: DayCounter | None = None) -> list[ArrivalWindow]:
         """The day's arrival windows with their capacity (the day's slots spread over them,
         from the window its first run could reach; all of them before that run)."""
         counter = counter or self._repo.day(self._office.office_id, day)
-        return self._arrivals.windows(day, self._slots(counter), counter.plan_from)
+        return self._arrivals.windows(
+            day, self._slots(counter), counter.plan_from, counter.window_caps
+        )
 
     def _plan(self, counter: DayCounter, now: datetime) -> tuple[str | None, list[ArrivalWindow]]:
         """Where the day's places are: from its stored first window, or, before the day's
         first invitation, from the first window a person told at `now` can reach."""
         start = counter.plan_from
+        if counter.window_caps is not None:  # the head's places per window: nothing to spread
+            return start, self.windows(counter.day, counter)
         if start is None:
             reachable = [
                 w
@@ -267,6 +271,8 @@ class AllocationService:
         return sorted(self._repo.runs(self._office.office_id, day), key=lambda r: r.started_at)
 
     def set_capacity(self, day: date, slots: int) -> DayCapacity:
+        """Override the date's places, spread evenly over its windows (ArrivalPlan); 0 closes
+        the day. Places per window set before are dropped. ValidationFailed outside 0..MAX_SLOTS."""
         if not 0 <= slots <= MAX_SLOTS:
             raise ValidationFailed(
                 "The number of slots is not valid.",
@@ -275,6 +281,36 @@ class AllocationService:
         self._repo.set_capacity(self._office.office_id, day, slots)
         log().info(
             "capacity_set", office_id=self._office.office_id, day=day.isoformat(), slots=slots
+        )
+        return self.capacity(day)
+
+    def set_window_capacity(self, day: date, places: Mapping[str, int]) -> DayCapacity:
+        """Set the places of each arrival window of the date ({'HHMM': places}, every window
+        of the day named once); the day's slots become their sum, and runs give each window
+        exactly its places (a clerk plans the desk's hours, e.g. none over lunch). Places
+        already held stay held. ValidationFailed when a window is missing or not one of the
+        day's, a number is negative, or the sum exceeds MAX_SLOTS."""
+        keys = [w.key for w in self._arrivals.windows(day, 0)]
+        if sorted(places) != keys:
+            starts = ", ".join(f"{k[:2]}:{k[2:]}" for k in keys)
+            raise ValidationFailed(
+                "Name each arrival window of the day once.",
+                errors=[FieldError("windows", f"must be the windows starting {starts}")],
+            )
+        if any(n < 0 for n in places.values()) or sum(places.values()) > MAX_SLOTS:
+            raise ValidationFailed(
+                "The number of places is not valid.",
+                errors=[FieldError("windows", f"each 0 or more, together at most {MAX_SLOTS}")],
+            )
+        self._repo.set_capacity(
+            self._office.office_id, day, sum(places.values()), window_caps=dict(places)
+        )
+        log().info(
+            "capacity_set",
+            office_id=self._office.office_id,
+            day=day.isoformat(),
+            slots=sum(places.values()),
+            windows=len(places),
         )
         return self.capacity(day)
 

@@ -379,8 +379,12 @@ class AllocationRepository(Protocol):
     def day(self, office_id: str, day: date) -> DayCounter:
         """The day's counter and capacity override, read consistently."""
 
-    def set_capacity(self, office_id: str, day: date, slots: int) -> None:
-        """Override the date's capacity; 0 closes the day."""
+    def set_capacity(
+        self, office_id: str, day: date, slots: int, window_caps: Mapping[str, int] | None = None
+    ) -> None:
+        """Override the date's capacity; 0 closes the day. With `window_caps` (places per
+        window key 'HHMM', summing to `slots`) the windows keep them; without, any are
+        dropped."""
 
     def waiting(self, office_id: str, after: str | None, limit: int) -> list[Registration]:
         """Up to `limit` waiting registrations in queue order, after the queue key `after`."""

@@ -29,6 +29,7 @@ STAFF_ROUTES: list[tuple[str, str, Any, str]] = [
     ("GET", f"/staff/registrations/{ID}", None, STAFF),
     ("GET", "/staff/audit", None, ADMIN_ONLY),
     ("GET", "/staff/stats", None, STAFF),
+    ("GET", "/staff/stats.csv", None, STAFF),
     ("GET", "/staff/appointments", None, STAFF),
     ("POST", f"/staff/registrations/{ID}/check-in", {"outcome": "data_correct"}, STAFF),
     ("POST", f"/staff/registrations/{ID}/no-show", None, STAFF),
