@@ -29,8 +29,19 @@ $(STAFF_CONSOLE): $(NPM_STAMP) $(shell find web/staff -type f 2>/dev/null)
 ## Build the staff console (make run and make test do it first).
 staff-console: $(STAFF_CONSOLE)
 
+# -- the applicant form (web/, static as it is): KERN's stylesheet and fonts, from the pinned
+# @kern-ux/native, into build/web-form/kern/ (served under /kern/ beside web/)
+FORM_KERN := build/web-form/kern/kern.css
+.PHONY: web-form
+
+$(FORM_KERN): $(NPM_STAMP) web/build-kern.mjs
+	npm run --silent build:form
+
+## Build KERN for the applicant form (make run and make test do it first).
+web-form: $(FORM_KERN)
+
 ## Start the whole service locally: AWS emulation on 127.0.0.1:5000, API on 127.0.0.1:8000.
-run: $(STAMP) $(STAFF_CONSOLE)
+run: $(STAMP) $(STAFF_CONSOLE) $(FORM_KERN)
 	$(PY) -m infra.local_stack
 
 ## Today's allocation now, against the running `make run` (ARGS="--slots 5" opens the day first;
@@ -44,7 +55,7 @@ token: $(STAMP)
 	$(PY) -m infra.local_cognito token $(if $(filter staff admin,$(USER)),$(USER),staff) $(ARGS)
 
 ## Lint, type-check and run every test.
-test: lint typecheck $(STAFF_CONSOLE)
+test: lint typecheck $(STAFF_CONSOLE) $(FORM_KERN)
 	$(PY) -m pytest
 
 lint: $(STAMP)
@@ -106,14 +117,16 @@ deploy: package
 		$(if $(WEB_DOMAIN),WebDomainName=$(WEB_DOMAIN) WebCertificateArn=$(WEB_CERTIFICATE_ARN))
 	$(MAKE) publish-web
 
-## Upload web/ with a config.js that points at the deployed API, then refresh CloudFront.
-## The staff console goes under /staff/ (built, with a config.js naming the user pool).
-publish-web: $(STAFF_CONSOLE)
+## Upload web/ with KERN (build/web-form/) and a config.js that points at the deployed API,
+## then refresh CloudFront. The staff console goes under /staff/ (built, with a config.js naming
+## the user pool).
+publish-web: $(STAFF_CONSOLE) $(FORM_KERN)
 	@set -e; \
 	out() { aws cloudformation describe-stacks --region $(AWS_REGION) --stack-name $(STACK) \
 		--query "Stacks[0].Outputs[?OutputKey=='$$1'].OutputValue" --output text; }; \
 	api=$$(out EndpointURL); bucket=$$(out WebBucketName); dist=$$(out WebDistributionId); \
 	rm -rf $(BUILD)/web && mkdir -p $(BUILD) && cp -R web $(BUILD)/web; \
+	rm -f $(BUILD)/web/build-kern.mjs && cp -R $(BUILD)/web-form/. $(BUILD)/web/; \
 	printf '"use strict";\nwindow.NFT_CONFIG = Object.freeze({"apiBaseUrl": "%s"});\n' \
 		"$${api%/}" > $(BUILD)/web/config.js; \
 	rm -rf $(BUILD)/web/staff && cp -R $(BUILD)/web-staff $(BUILD)/web/staff; \

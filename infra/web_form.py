@@ -1,18 +1,23 @@
-"""The applicant web form on this machine: web/ over HTTP, with a config.js for the local API."""
+"""The applicant web form on this machine: web/ over HTTP, with KERN from build/web-form/kern/
+under /kern/ and a config.js for the local API."""
 
 from __future__ import annotations
 
 import json
+import posixpath
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# KERN's stylesheet and fonts, built from the pinned @kern-ux/native by `make web-form`.
+KERN_DIR = Path(__file__).resolve().parent.parent / "build" / "web-form" / "kern"
+KERN_PATH = "/kern/"
 CONFIG_PATH = "/config.js"
 _STOP_TIMEOUT = 10.0
 
@@ -41,13 +46,20 @@ def content_security_policy(connect_origins: Iterable[str]) -> str:
     )
 
 
+class FormNotBuilt(Exception):
+    """build/web-form/kern/ is missing: `make web-form` builds it (make run and make test do)."""
+
+
 def origin_of(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
 class _FormHandler(SimpleHTTPRequestHandler):
-    """Static files from web/, no directory listings, config.js made for this stack."""
+    """Static files from `directory`, no directory listings, config.js made for this stack.
+
+    `mounts` maps a path prefix ("/kern/") to another folder the files under it come from.
+    """
 
     extensions_map = {  # noqa: RUF012 - the base class declares it a plain class attribute
         **SimpleHTTPRequestHandler.extensions_map,
@@ -57,10 +69,27 @@ class _FormHandler(SimpleHTTPRequestHandler):
         ".css": "text/css; charset=utf-8",
     }
 
-    def __init__(self, *args: Any, config_js: bytes, policy: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        config_js: bytes,
+        policy: str,
+        mounts: Mapping[str, Path] | None = None,
+        **kwargs: Any,
+    ) -> None:
         self._config_js = config_js
         self._policy = policy
+        self._mounts = dict(mounts or {})
         super().__init__(*args, **kwargs)
+
+    def translate_path(self, path: str) -> str:
+        # Normalised first, as the base class does, so "/kern/../x" is web/x and never above.
+        route = posixpath.normpath(unquote(urlsplit(path).path))
+        for prefix, folder in self._mounts.items():
+            if route.startswith(prefix):
+                parts = [p for p in route[len(prefix) :].split("/") if p not in ("", ".", "..")]
+                return str(folder.joinpath(*parts))
+        return super().translate_path(path)
 
     def do_GET(self) -> None:
         if urlsplit(self.path).path == CONFIG_PATH:
@@ -98,11 +127,13 @@ class FormServer:
         connect_origins: Iterable[str] = (),
         host: str = "127.0.0.1",
         directory: Path = WEB_DIR,
+        kern_directory: Path = KERN_DIR,
     ) -> None:
         self._host = host
         self._port = port
         self._api_url = api_url
         self._directory = directory
+        self._kern_directory = kern_directory
         self._connect_origins = {origin_of(api_url), *connect_origins}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -116,11 +147,15 @@ class FormServer:
         return self._server is not None
 
     def start(self) -> None:
+        """Listens; raises FormNotBuilt when KERN's stylesheet has not been built."""
+        if not (self._kern_directory / "kern.css").is_file():
+            raise FormNotBuilt(f"{self._kern_directory} has no kern.css: run `make web-form`")
         handler = partial(
             _FormHandler,
             directory=str(self._directory),
             config_js=config_script(self._api_url).encode("utf-8"),
             policy=content_security_policy(self._connect_origins),
+            mounts={KERN_PATH: self._kern_directory},
         )
         server = ThreadingHTTPServer((self._host, self._port), handler)
         server.daemon_threads = True

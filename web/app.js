@@ -173,13 +173,16 @@
     const nav = document.getElementById("languages");
     if (!nav) return;
     nav.replaceChildren();
-    const list = el("ul", {});
+    const list = el("ul", { class: "kern-btn-wrapper" });
     for (const l of LANGUAGES) {
-      const button = el("button", { type: "button", lang: l.code, dir: l.dir, "aria-pressed": String(l.code === language) }, l.name);
-      button.addEventListener("click", () => {
+      const chosen = l.code === language;
+      const variant = chosen ? "kern-btn--primary" : "kern-btn--secondary";
+      const attributes = { lang: l.code, dir: l.dir, "aria-pressed": String(chosen), class: `kern-btn kern-btn--x-small ${variant}` };
+      const switcher = button(l.name, null, attributes);
+      switcher.addEventListener("click", () => {
         setLanguage(l.code, true);
       });
-      list.append(el("li", {}, button));
+      list.append(el("li", {}, switcher));
     }
     nav.append(list);
   }
@@ -389,6 +392,28 @@
     return node;
   }
 
+  // A KERN button: <button class="kern-btn kern-btn--{variant}"><span class="kern-label">text
+  // </span></button>; variant "primary" or "secondary" (null: the classes come in attributes).
+  function button(text, variant, attributes) {
+    const classes = variant ? { class: `kern-btn kern-btn--${variant}` } : {};
+    return el("button", { type: "button", ...classes, ...(attributes || {}) }, el("span", { class: "kern-label" }, text));
+  }
+
+  function setButtonText(node, text) {
+    const label = node.querySelector(".kern-label");
+    (label || node).textContent = text;
+  }
+
+  // A KERN error message (p.kern-error: an icon and the text), or hidden when there is no text.
+  function setError(node, text) {
+    const message = text || "";
+    node.replaceChildren();
+    if (message) {
+      node.append(el("span", { class: "kern-icon kern-icon--danger", "aria-hidden": "true" }), el("span", { class: "kern-body" }, message));
+    }
+    show(node, Boolean(message));
+  }
+
   function show(node, visible) {
     node.hidden = !visible;
   }
@@ -425,6 +450,9 @@
     generalError,
     prepareUpload,
     el,
+    button,
+    setButtonText,
+    setError,
     show,
     focus,
   };

@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const { t, el, show, focus, api } = window.NFT;
+  const { t, el, show, focus, api, setError } = window.NFT;
 
   const FIELDS = [
     "given_names",
@@ -204,9 +204,10 @@
     if (!suggestion) return;
     const text = document.getElementById("email-suggestion-text");
     fill(text, t("email.did_you_mean"), { email: el("strong", { dir: "ltr" }, suggestion) });
-    document.getElementById("email-suggestion-button").textContent = t("email.use_suggestion", {
-      domain: suggestion.split("@").pop(),
-    });
+    NFT.setButtonText(
+      document.getElementById("email-suggestion-button"),
+      t("email.use_suggestion", { domain: suggestion.split("@").pop() })
+    );
   }
 
   function offerSuggestion() {
@@ -223,19 +224,30 @@
     else node.removeAttribute("aria-describedby");
   }
 
+  // KERN's error state of a control: its own class with "--error" (kern-form-input__input,
+  // kern-form-input__select, kern-form-check__radio, kern-form-check__checkbox).
+  function errorClassOf(node) {
+    const own = ["kern-form-input__input", "kern-form-input__select", "kern-form-check__radio", "kern-form-check__checkbox"];
+    const found = own.find((name) => node.classList.contains(name));
+    return found ? `${found}--error` : null;
+  }
+
   function markField(field, text) {
     const message = document.getElementById(`${field}-error`);
     const wrapper = form.querySelector(`[data-field="${field}"]`);
     const input = control(field);
-    message.textContent = text || "";
-    show(message, Boolean(text));
-    wrapper.classList.toggle("field-invalid", Boolean(text));
-    const inputs = inputsOf(field);
-    inputs.forEach((node) => {
-      if (text) node.setAttribute("aria-invalid", "true");
+    const invalid = Boolean(text);
+    setError(message, text);
+    // The block around the field: kern-form-input or kern-fieldset, each with its "--error".
+    const block = wrapper.classList.contains("kern-fieldset") ? "kern-fieldset" : "kern-form-input";
+    wrapper.classList.toggle(`${block}--error`, invalid);
+    inputsOf(field).forEach((node) => {
+      if (invalid) node.setAttribute("aria-invalid", "true");
       else node.removeAttribute("aria-invalid");
+      const errorClass = errorClassOf(node);
+      if (errorClass) node.classList.toggle(errorClass, invalid);
     });
-    describedBy(input, `${field}-error`, Boolean(text));
+    describedBy(input, `${field}-error`, invalid);
   }
 
   function inputsOf(field) {
@@ -263,7 +275,7 @@
       if (error.field) {
         markField(error.field, text);
         const target = focusTarget(error);
-        const link = el("a", { href: `#${target}` }, text);
+        const link = el("a", { class: "kern-link", href: `#${target}` }, text);
         link.addEventListener("click", (event) => {
           event.preventDefault();
           control(target).focus();
@@ -385,7 +397,14 @@
     for (const [label, value, datetime] of rows) {
       const shown = datetime ? el("time", { datetime }, value) : value;
       const dir = label === "field.email.label" ? "ltr" : null;
-      list.append(el("div", { class: "summary-row" }, el("dt", {}, t(label)), el("dd", { dir }, shown)));
+      list.append(
+        el(
+          "div",
+          { class: "kern-description-list-item" },
+          el("dt", { class: "kern-description-list-item__key" }, t(label)),
+          el("dd", { class: "kern-description-list-item__value", dir }, shown)
+        )
+      );
     }
   }
 

@@ -113,7 +113,7 @@
 
   function showPageError(text) {
     show($("loading"), false);
-    $("page-error").textContent = text;
+    $("page-error-text").textContent = text;
     show($("page-error"), Boolean(text));
   }
 
@@ -167,7 +167,9 @@
     const shown = shownState(v);
     if (shownStatus !== null && shownStatus !== shown) releaseUnavailable = false; // said before
     state.dataset.status = shown;
-    state.className = `notice ${noticeClass(shown)}`;
+    const kind = alertKind(shown);
+    state.className = `kern-alert kern-alert--${kind}`;
+    $("state-icon").className = `kern-icon kern-icon--${kind}`;
     $("state-heading").textContent = t(`state.${shown}.heading`);
     $("state-text").textContent = t(`state.${shown}.text`);
     const waiting = status === "waiting" && Number.isInteger(v.queue_position);
@@ -216,10 +218,11 @@
     return `${part("year")}-${part("month")}-${part("day")}`;
   }
 
-  function noticeClass(status) {
-    if (["invited", "arrived", "served", "waiting", "released"].includes(status)) return "notice-success";
-    if (status === "rejected" || status === "no_show") return "notice-warning";
-    return "notice-info";
+  // The KERN alert the state is shown in: success, warning or info.
+  function alertKind(status) {
+    if (["invited", "arrived", "served", "waiting", "released"].includes(status)) return "success";
+    if (status === "rejected" || status === "no_show") return "warning";
+    return "info";
   }
 
   // -- the reference code: 8 characters, said aloud or shown as the mail's QR code at the entrance
@@ -336,7 +339,7 @@
         received = documents.some((d) => d.kind === kind && d.status === "verified");
       }
       stateNode.textContent = received ? `✓ ${t("documents.received")}` : REQUIRED_KINDS.includes(kind) ? t("documents.missing") : "";
-      stateNode.className = `doc-state ${received ? "doc-received" : "doc-missing"}`;
+      stateNode.className = `kern-body doc-state ${received ? "doc-received" : "doc-missing"}`;
       renderUpload(kind);
     }
     for (const kind of READ_KINDS) renderCheck(kind);
@@ -368,8 +371,7 @@
     const error = $(`file-${kind}-error`);
     const box = $(`progress-${kind}-box`);
     const message = u && u.error ? t(u.error, { filename: u.filename }) : "";
-    error.textContent = message;
-    show(error, Boolean(message));
+    NFT.setError(error, message);
     if (message) {
       input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", `file-${kind}-error file-${kind}-hint`);
@@ -444,11 +446,11 @@
     node.replaceChildren();
     if (!d || !CHECK_WORDS.includes(check)) return;
     if (check === "pending") {
-      node.append(el("p", { class: "check check-pending" }, t("check.pending")));
+      node.append(el("p", { class: "kern-body check-pending" }, t("check.pending")));
     } else if (check === "matches") {
-      node.append(el("p", { class: "check check-matches" }, `✓ ${t("check.matches")}`));
+      node.append(el("p", { class: "kern-body check-matches" }, `✓ ${t("check.matches")}`));
     } else if (check === "unreadable") {
-      node.append(el("p", { class: "check notice notice-warning" }, t("check.unreadable")));
+      node.append(warning(el("p", { class: "kern-body" }, t("check.unreadable"))));
     } else {
       node.append(mismatchBlock(kind, d));
     }
@@ -457,25 +459,30 @@
   function mismatchBlock(kind, d) {
     const mismatches = d.mismatches || [];
     const canCorrect = CORRECTABLE_IN.includes(view.status);
-    const box = el("div", { class: "check check-mismatch notice notice-warning" });
-    box.append(el("p", { class: "strong" }, t("check.mismatch.intro")));
-    const list = el("ul", { class: "mismatches" });
+    const box = el("div", { class: "kern-alert__body check-mismatch" });
+    const list = el("ul", { class: "kern-list kern-list--bullet mismatches" });
     for (const m of mismatches) {
       const id = `mismatch-${kind}-${m.field}`;
-      const item = el("li", { class: "mismatch", "data-field": m.field });
-      item.append(el("p", { id }, mismatchSentence(m)));
+      const item = el("li", { class: "mismatch kern-stack-sm", "data-field": m.field });
+      item.append(el("p", { class: "kern-body", id }, mismatchSentence(m)));
       if (offersCorrection(m) && canCorrect) {
         item.append(correctionControls(kind, d, m, id));
       } else if (m.field === "document_type") {
-        item.append(el("p", {}, t("check.advice.document_type")));
+        item.append(el("p", { class: "kern-body" }, t("check.advice.document_type")));
       } else if (!m.correctable) {
-        item.append(el("p", {}, t("check.advice.not_correctable")));
+        item.append(el("p", { class: "kern-body" }, t("check.advice.not_correctable")));
       }
       list.append(item);
     }
     box.append(list);
-    if (canCorrect && mismatches.some(offersCorrection)) box.append(el("p", {}, t("check.explain")));
-    return box;
+    if (canCorrect && mismatches.some(offersCorrection)) box.append(el("p", { class: "kern-body" }, t("check.explain")));
+    return warning(el("p", { class: "kern-title" }, t("check.mismatch.intro")), box);
+  }
+
+  // A KERN warning alert: its header (an icon and `title`), and perhaps a body.
+  function warning(title, body) {
+    const header = el("div", { class: "kern-alert__header" }, el("span", { class: "kern-icon kern-icon--warning", "aria-hidden": "true" }), title);
+    return el("div", { class: "kern-alert kern-alert--warning" }, header, body || null);
   }
 
   function mismatchSentence(m) {
@@ -510,14 +517,13 @@
     const key = `${d.document_id}/${m.field}`;
     const errorId = `correct-${kind}-${m.field}-error`;
     const message = correctionErrors[key] || "";
-    const error = el("p", { class: "field-error", id: errorId, hidden: !message }, message);
-    const controls = el("div", { class: "correction" });
+    const error = el("p", { class: "kern-error", id: errorId });
+    NFT.setError(error, message);
+    const controls = el("div", { class: "correction kern-stack-sm" });
     if (DATE_FIELDS.includes(m.field)) {
-      const button = el(
-        "button",
-        { type: "button", class: "button button-secondary", "aria-describedby": message ? `${sentenceId} ${errorId}` : sentenceId },
-        t("correct.use_date")
-      );
+      const button = NFT.button(t("correct.use_date"), "secondary", {
+        "aria-describedby": message ? `${sentenceId} ${errorId}` : sentenceId,
+      });
       button.addEventListener("click", () => run(button, () => correct(kind, d, m.field, m.document)));
       controls.append(error, button);
       return controls;
@@ -527,7 +533,7 @@
     const input = el("input", {
       type: "text",
       id: inputId,
-      class: "input-short",
+      class: `kern-form-input__input input-short${message ? " kern-form-input__input--error" : ""}`,
       autocomplete: "off",
       spellcheck: "false",
       dir: "auto",
@@ -538,18 +544,20 @@
     input.addEventListener("input", () => {
       drafts[key] = input.value;
     });
-    const button = el("button", { type: "button", class: "button button-secondary" }, t(`correct.button.${m.field}`));
+    const button = NFT.button(t(`correct.button.${m.field}`), "secondary");
     button.addEventListener("click", () => run(button, () => correct(kind, d, m.field, input.value.trim())));
     input.addEventListener("keydown", (event) => {
       if (event.key === "Enter") button.click();
     });
-    controls.append(
-      el("label", { for: inputId }, t(`correct.label.${m.field}`)),
-      el("p", { class: "hint", id: hintId }, t("correct.name_hint")),
-      error,
+    const field = el(
+      "div",
+      { class: `kern-form-input${message ? " kern-form-input--error" : ""}` },
+      el("label", { class: "kern-label", for: inputId }, t(`correct.label.${m.field}`)),
+      el("div", { class: "kern-hint", id: hintId }, t("correct.name_hint")),
       input,
-      button
+      error
     );
+    controls.append(field, el("div", {}, button));
     return controls;
   }
 
@@ -691,14 +699,13 @@
     const problem = answer.data || {};
     if (problem.code === "documents_incomplete") {
       const missing = (problem.missing_documents || []).map((kind) => t(`kind.${kind}`));
-      error.textContent = t("submit.missing", { kinds: NFT.formatList(missing) });
+      NFT.setError(error, t("submit.missing", { kinds: NFT.formatList(missing) }));
     } else if (problem.code === "invalid_state" && view && view.status === "email_unverified") {
-      error.textContent = t("submit.unconfirmed");
+      NFT.setError(error, t("submit.unconfirmed"));
     } else {
-      error.textContent = NFT.generalError(answer);
+      NFT.setError(error, NFT.generalError(answer));
       if (problem.code === "invalid_state") await load();
     }
-    show(error, true);
     focus(error);
   }
 
@@ -731,8 +738,7 @@
       return;
     }
     const error = $("release-error");
-    error.textContent = message;
-    show(error, true);
+    NFT.setError(error, message);
     focus(error);
   }
 

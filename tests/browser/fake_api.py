@@ -1,9 +1,10 @@
 """The status page against a stand-in for the applicant API, inside the browser: each state of a
 document's check is shown exactly when it is wanted, without waiting for a reader.
 
-Playwright answers the page's requests: the files of web/ (with a config.js naming the fake
-API) and the API calls, from a registration view the test shapes. The real API is exercised by
-the tests that run the local stack (test_document_checks.py's second half).
+Playwright answers the page's requests: the files of web/ and KERN's under /kern/ (as
+infra/web_form.py serves them, with a config.js naming the fake API) and the API calls, from a
+registration view the test shapes. The real API is exercised by the tests that run the local
+stack (test_document_checks.py's second half).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 from playwright.sync_api import Page, Route
 
 from infra.local_stack import REPO_ROOT
+from infra.web_form import KERN_DIR, KERN_PATH
 
 WEB = REPO_ROOT / "web"
 FORM_ORIGIN = "http://form.test"
@@ -119,8 +121,11 @@ class FakeApi:
             body = f'window.NFT_CONFIG = Object.freeze({{ apiBaseUrl: "{API_ORIGIN}" }});'
             route.fulfill(status=200, content_type="text/javascript", body=body)
             return
-        path = (WEB / name).resolve()
-        if WEB.resolve() not in path.parents or not path.is_file():
+        folder = WEB
+        if f"/{name}".startswith(KERN_PATH):
+            folder, name = KERN_DIR, name[len(KERN_PATH) - 1 :]
+        path = (folder / name).resolve()
+        if folder.resolve() not in path.parents or not path.is_file():
             route.fulfill(status=404, body="not found")
             return
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

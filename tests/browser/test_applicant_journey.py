@@ -29,7 +29,7 @@ from tests.browser.applicant import (
     shot,
     status_link,
 )
-from tests.browser.conftest import PHONE, OpenPage
+from tests.browser.conftest import DESK, PHONE, OpenPage
 
 pytestmark = pytest.mark.browser
 STUTTGART = office("stuttgart")
@@ -177,3 +177,6 @@ def test_register_confirm_upload_submit_and_see_the_appointment(
     assert_no_horizontal_scrolling(page)
     assert_accessible(page, "status: invited")
     shot(page, screenshots, "06-invited")
+    page.set_viewport_size({"width": DESK["width"], "height": DESK["height"]})
+    assert_accessible(page, "status: invited, at a desk")
+    shot(page, screenshots, "06-invited-desk", full_page=False)
