@@ -460,7 +460,7 @@
     const mismatches = d.mismatches || [];
     const canCorrect = CORRECTABLE_IN.includes(view.status);
     const box = el("div", { class: "kern-alert__body check-mismatch" });
-    const list = el("ul", { class: "kern-list kern-list--bullet mismatches" });
+    const list = el("ul", { class: "kern-list mismatches" });
     for (const m of mismatches) {
       const id = `mismatch-${kind}-${m.field}`;
       const item = el("li", { class: "mismatch kern-stack-sm", "data-field": m.field });
