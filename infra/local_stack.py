@@ -853,7 +853,10 @@ class LocalStack:
         api_log = "this terminal" if self._api_output_to_terminal else self._log_dir / "api.log"
         form = []
         if self.web_url is not None:
-            form = [f"  Web form   {self.web_url}/   (open this in a browser; served from web/)"]
+            form = [
+                f"  Web form   {self.web_url}/   (open this in a browser; served from web/, "
+                "KERN from build/web-form/kern/)"
+            ]
         staff = []
         if self._staff_pool is not None:
             users = " and ".join(sorted(local_cognito.DEMO_USERS))
