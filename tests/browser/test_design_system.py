@@ -13,7 +13,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from infra.local_stack import HOST, LocalStack, free_ports
-from infra.web_form import WEB_DIR, FormServer
+from infra.web_form import WEB_DIR, FormNotBuilt, FormServer
 from tests.browser.accessibility import assert_accessible
 from tests.browser.applicant import expect_heading, form_url, messages, shot
 from tests.browser.conftest import DESK, PHONE, OpenPage
@@ -91,6 +91,15 @@ def test_the_old_stylesheet_is_gone_and_kern_is_served_as_css(form: FormServer) 
     assert kern.status_code == 200
     assert kern.headers["Content-Type"] == "text/css; charset=utf-8"
     assert ".kern-form-input__input" in kern.text
+
+
+def test_the_form_is_not_served_without_kern(tmp_path: Path) -> None:
+    web_port, api_port = free_ports(2)
+    server = FormServer(web_port, f"http://{HOST}:{api_port}", kern_directory=tmp_path)
+
+    with pytest.raises(FormNotBuilt, match="make web-form"):
+        server.start()
+    assert not server.running
 
 
 def test_kern_s_folder_gives_nothing_outside_it(form: FormServer) -> None:
