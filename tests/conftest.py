@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
+from joserfc.jwk import RSAKey
 from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
@@ -49,6 +52,48 @@ class FixedClock:
 
     def set(self, iso: str) -> None:
         self.now = datetime.fromisoformat(iso)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_botocore_loader() -> Iterator[None]:
+    """One botocore data loader for the whole session, shared by every boto3 session.
+
+    moto's `mock_aws()` drops boto3's default session at each start, so every test's first
+    client of a service would otherwise read and parse botocore's JSON models again (most of
+    the `aws` fixture's time). The loader only reads the files botocore ships; its cache is
+    what one long-lived session shares between its clients anyway."""
+    loaders: dict[Any, botocore.loaders.Loader] = {}
+    create_loader = botocore.loaders.create_loader
+
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.session, "create_loader", shared_loader)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_moto_pool_key() -> Iterator[None]:
+    """moto's Cognito reads the same private key (its resources/jwks-private.json) into every
+    user pool it creates, recovering the RSA primes each time (about half of a staff test's
+    pool); here it is read once per session. Only moto imports keys with joserfc."""
+    keys: dict[str, RSAKey] = {}
+    import_key = RSAKey.import_key
+
+    def imported_once(value: Any, parameters: Any = None, password: Any = None) -> RSAKey:
+        if not isinstance(value, dict) or parameters is not None or password is not None:
+            return import_key(value, parameters, password)
+        text = json.dumps(value, sort_keys=True)
+        if text not in keys:
+            keys[text] = import_key(value)
+        return keys[text]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(RSAKey, "import_key", imported_once)
+        yield
 
 
 @pytest.fixture
