@@ -88,12 +88,14 @@ STAGE ?= prod
 AWS_REGION ?= eu-central-1
 STACK ?= notfalltermin-$(STAGE)
 
-## One deployable template: build/template.json (+ build/deployment.zip, its code).
+## One deployable template: build/template.json (+ build/deployment.zip, its code, and
+## build/safe-copy-layer.zip, the sanitiser function's Pillow and pikepdf from PyPI).
 package: $(STAMP)
-	rm -f $(BUILD)/sam.json $(BUILD)/template.json $(BUILD)/deployment.zip
+	rm -f $(BUILD)/sam.json $(BUILD)/template.json $(BUILD)/deployment.zip $(BUILD)/safe-copy-layer.zip
 	AWS_DEFAULT_REGION=$(AWS_REGION) $(VENV)/bin/chalice package --stage $(STAGE) \
 		--merge-template infra/resources.json $(BUILD)
 	$(PY) -m infra.package_code $(BUILD)/sam.json $(BUILD)/deployment.zip
+	$(PY) -m infra.package_code layer $(BUILD)/safe-copy-layer.zip
 	$(PY) -m infra.finalize $(BUILD)/sam.json $(BUILD)/template.json
 
 ## cfn-lint on the packaged template (`make test` does the same in tests/infra).

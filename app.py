@@ -14,6 +14,7 @@ from chalicelib.jobs import scheduled_jobs
 from chalicelib.mail_events import mail_event_handlers
 from chalicelib.observability import publish_metrics
 from chalicelib.reading import reading_handlers
+from chalicelib.screening import screening_handlers
 
 # Chalice would add its own plain-text handler to the "notfalltermin" logger, which
 # Powertools already writes as JSON: one handler, one line per event.
@@ -28,3 +29,4 @@ app.register_blueprint(desk_routes)
 app.register_blueprint(scheduled_jobs)
 app.register_blueprint(mail_event_handlers)
 app.register_blueprint(reading_handlers)
+app.register_blueprint(screening_handlers)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamo_mail_events import DynamoMailDeliveries
     from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
     from chalicelib.adapters.s3 import S3DocumentStore
+    from chalicelib.adapters.s3_safe_copies import S3SafeCopies
     from chalicelib.adapters.ses import SesMailer
     from chalicelib.services.allocation import AllocationService
     from chalicelib.services.links import Links
@@ -83,18 +84,34 @@ class Container:
     def documents(self) -> S3DocumentStore:
         from chalicelib.adapters.s3 import S3DocumentStore
 
-        s = self.settings
-        sanitiser = None
-        if s.document_screening == "sanitise":
-            from chalicelib.adapters.safe_copy import PillowPikepdfSanitiser
-
-            sanitiser = PillowPikepdfSanitiser()
+        screenings = set(self.settings.document_screening.split("+"))
+        in_process = "sanitise" in screenings
+        safe_copies = None
+        if in_process or "sanitiser-function" in screenings:
+            safe_copies = self.safe_copies if in_process else self.safe_copy_lookup
         return S3DocumentStore(
             client("s3"),
-            s.documents_bucket,
-            sanitiser=sanitiser,
-            malware_scan=s.document_screening == "malware-scan",
+            self.settings.documents_bucket,
+            safe_copies=safe_copies,
+            make_safe_copies=in_process,
+            malware_scan="malware-scan" in screenings,
         )
+
+    @cached_property
+    def safe_copies(self) -> S3SafeCopies:
+        """Makes safe copies: the sanitiser function, or the API with DOCUMENT_SCREENING=sanitise
+        (Pillow and pikepdf load on the first copy, adapters/safe_copy.py)."""
+        from chalicelib.adapters.s3_safe_copies import S3SafeCopies
+        from chalicelib.adapters.safe_copy import PillowPikepdfSanitiser
+
+        return S3SafeCopies(client("s3"), self.settings.documents_bucket, PillowPikepdfSanitiser())
+
+    @cached_property
+    def safe_copy_lookup(self) -> S3SafeCopies:
+        """Finds the copies the sanitiser function made (the API, which never sanitises)."""
+        from chalicelib.adapters.s3_safe_copies import S3SafeCopies
+
+        return S3SafeCopies(client("s3"), self.settings.documents_bucket, None)
 
     @cached_property
     def mailer(self) -> SesMailer:

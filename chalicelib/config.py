@@ -45,12 +45,22 @@ READ_QUEUE_NAME = "notfalltermin-read-requests"
 # OCR engine in `make run` and the tests (docs/performance.md, "Reading documents").
 DOCUMENT_READERS = ("textract", "tesseract")
 VERIFICATION_POLICIES = ("required", "preferred")
+# The queue of uploads to make safe copies of: S3 puts an event on it for each object created
+# under uploads/, the sanitiser function takes them (infra/resources.json, chalicelib/screening.py).
+SAFE_COPY_QUEUE_NAME = "notfalltermin-safe-copies"
 # What an upload passes before it counts, besides its first bytes (issue 16, item 6;
-# docs/reliability.md, "Documents staff open"): "none"; "malware-scan", the verdict GuardDuty
-# Malware Protection for S3 tags it with (the cloud, infra/functions.json); "sanitise", a safe
-# copy made in process by Pillow and pikepdf (adapters/safe_copy.py; too large for the
-# API's deployment package).
-DOCUMENT_SCREENINGS = ("none", "malware-scan", "sanitise")
+# docs/reliability.md, "Documents staff open"), "+"-joined: "none"; "sanitiser-function", the
+# safe copy the sanitiser function made of it (Pillow and pikepdf in a layer only that function
+# has; chalicelib/screening.py); "sanitise", the same safe copy made in process (tests, a
+# `make run` that asks for it); "malware-scan", the verdict GuardDuty Malware Protection for S3
+# tags the original with. The cloud: "sanitiser-function+malware-scan" (infra/functions.json).
+DOCUMENT_SCREENINGS = (
+    "none",
+    "malware-scan",
+    "sanitise",
+    "sanitiser-function",
+    "sanitiser-function+malware-scan",
+)
 DEFAULT_IDENTITY_HOLD_DAYS = 30
 
 # Allocation defaults: appointments per weekday (a date's override is set by staff); the

@@ -81,6 +81,7 @@ def finalize(template: Mapping[str, Any], spec: Mapping[str, Any]) -> Json:
         resources[f"{logical_id}Role"] = _role(logical_id, statements)
         props["Role"] = {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]}
         props["LoggingConfig"] = {"LogGroup": {"Ref": log_group}, "LogFormat": "Text"}
+        _set_runtime_and_layers(props, entry)
         resources.update(_function_alarms(logical_id, events, invoked_async, spec["alarm_topic"]))
     _drop_unused_default_role(resources)
     resources["Dashboard"] = _dashboard(sorted(functions), resources, spec)
@@ -200,6 +201,16 @@ def _set_environment(logical_id: str, props: Json, shared: Mapping[str, Any]) ->
             "in the cloud they come from the template (infra/functions.json) only"
         )
     variables.update(copy.deepcopy(dict(shared)))
+
+
+def _set_runtime_and_layers(props: Json, entry: Mapping[str, Any]) -> None:
+    """An entry's own `runtime` and `layers`, for this function only: the sanitiser's Pillow and
+    pikepdf (SafeCopyLayer) are built for Amazon Linux 2023, which python3.12 runs on (their
+    pinned wheels need glibc 2.28; python3.11 runs on Amazon Linux 2, glibc 2.26)."""
+    if "runtime" in entry:
+        props["Runtime"] = entry["runtime"]
+    if "layers" in entry:
+        props["Layers"] = [*props.get("Layers", []), *copy.deepcopy(entry["layers"])]
 
 
 def _is_async(logical_id: str, events: Mapping[str, Any]) -> bool:

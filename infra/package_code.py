@@ -18,10 +18,19 @@ The bytecode is for one Python version: this step refuses to run under another o
 functions' runtime.
 
     python -m infra.package_code build/sam.json build/deployment.zip
+
+It also builds the sanitiser function's layer (SafeCopyLayer in infra/resources.json): Pillow
+and pikepdf at the pins of requirements-dev.txt, their dependencies at the versions installed
+beside them (what the tests ran), as wheels for the function's runtime, python3.12 on Amazon
+Linux 2023 (the pinned wheels need glibc 2.28; python3.11 runs on Amazon Linux 2, glibc 2.26).
+Only that function has the layer; the other functions' package never holds these libraries.
+
+    python -m infra.package_code layer build/safe-copy-layer.zip
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import py_compile
@@ -183,9 +192,138 @@ def _write_zip(
     partial.replace(package)
 
 
+# -- the sanitiser function's layer -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYER_REQUIREMENTS = ROOT / "requirements-dev.txt"
+LAYER_PACKAGES = ("pikepdf", "pillow")
+LAYER_PYTHON = "3.12"
+# Wheels Amazon Linux 2023 (glibc 2.34) loads: pip takes a wheel of any platform listed.
+LAYER_PLATFORMS = (
+    "manylinux_2_34_x86_64",
+    "manylinux_2_28_x86_64",
+    "manylinux_2_27_x86_64",
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+)
+# A layer's libraries go under python/ (Lambda puts /opt/python on sys.path).
+LAYER_FOLDER = "python"
+_PIN = re.compile(r"^\s*(?P<name>[A-Za-z0-9_.-]+)\s*==\s*(?P<version>[^\s;#]+)")
+_REQUIREMENT_NAME = re.compile(r"^\s*(?P<name>[A-Za-z0-9_.-]+)")
+
+
+def _normalised(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins(requirements: Path) -> dict[str, str]:
+    """`name==version` lines of a requirements file (and the files it includes with -r)."""
+    found: dict[str, str] = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith("-r "):
+            found.update(pins(requirements.parent / line.strip()[3:].strip()))
+        elif pinned := _PIN.match(re.sub(r"\[[^\]]*\]", "", line)):  # without extras
+            found[_normalised(pinned["name"])] = pinned["version"]
+    return found
+
+
+def layer_requirements(
+    requirements: Path = LAYER_REQUIREMENTS, packages: Iterable[str] = LAYER_PACKAGES
+) -> list[str]:
+    """`name==version` for each of `packages` (pinned in `requirements`; the installed version
+    must be the pin) and each of their dependencies (not extras), at its installed version."""
+    pinned = pins(requirements)
+    named = [_normalised(name) for name in packages]
+    missing = sorted(set(named) - set(pinned))
+    if missing:
+        raise PackageError(f"{', '.join(missing)} not pinned in {requirements.name}")
+    wanted: dict[str, str] = {}
+    todo = list(named)
+    for name in todo:
+        if name in wanted:
+            continue
+        installed = importlib.metadata.version(name)
+        if name in pinned and pinned[name] != installed:
+            raise PackageError(f"{name} is pinned at {pinned[name]} but {installed} is installed")
+        wanted[name] = installed
+        for requirement in importlib.metadata.requires(name) or []:
+            if "extra ==" in requirement:
+                continue
+            dependency = _REQUIREMENT_NAME.match(requirement)
+            if dependency is not None:
+                todo.append(_normalised(dependency["name"]))
+    return [f"{name}=={version}" for name, version in sorted(wanted.items())]
+
+
+def build_layer(target: Path, requirements: Path = LAYER_REQUIREMENTS) -> list[str]:
+    """Install the layer's wheels (no builds from source, no dependency resolution: exactly
+    `layer_requirements`) for python3.12 on x86_64 Linux and zip them under python/ into
+    `target`, with fixed times (the same pins give the same zip). The requirements installed."""
+    wanted = layer_requirements(requirements)
+    platforms = [option for platform in LAYER_PLATFORMS for option in ("--platform", platform)]
+    with tempfile.TemporaryDirectory(prefix="safe-copy-layer-") as scratch:
+        root = Path(scratch)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--implementation",
+                "cp",
+                "--python-version",
+                LAYER_PYTHON,
+                *platforms,
+                "--target",
+                str(root / LAYER_FOLDER),
+                *wanted,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise PackageError(f"the layer's wheels did not install:\n{done.stderr}")
+        files = sorted(
+            path
+            for path in root.rglob("*")
+            if path.is_file() and not _dropped(path.relative_to(root).as_posix())
+        )
+        partial = target.with_suffix(".partial")
+        with zipfile.ZipFile(
+            partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9
+        ) as out:
+            for path in files:
+                entry = zipfile.ZipInfo(
+                    path.relative_to(root).as_posix(), date_time=(1980, 1, 1, 0, 0, 0)
+                )
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                entry.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+                out.writestr(entry, path.read_bytes())
+        partial.replace(target)
+    return wanted
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "layer":
+        try:
+            installed = build_layer(Path(argv[1]))
+        except PackageError as error:
+            print(f"package_code: {error}", file=sys.stderr)
+            return 1
+        size = Path(argv[1]).stat().st_size / 1_000_000
+        print(f"{argv[1]}: {', '.join(installed)}, {size:.2f} MB")
+        return 0
     if len(argv) != 2:
-        print("usage: python -m infra.package_code SAM_TEMPLATE DEPLOYMENT_ZIP", file=sys.stderr)
+        print(
+            "usage: python -m infra.package_code SAM_TEMPLATE DEPLOYMENT_ZIP\n"
+            "       python -m infra.package_code layer LAYER_ZIP",
+            file=sys.stderr,
+        )
         return 2
     template = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     package = Path(argv[1])

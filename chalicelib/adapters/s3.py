@@ -1,5 +1,5 @@
-"""The document store on S3: presigned POST uploads, inspection, promotion (to a safe copy,
-or after a malware scan's verdict), erasure."""
+"""The document store on S3: presigned POST uploads, inspection, promotion (of the safe copy
+the sanitiser made, after a malware scan's verdict), erasure."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.documents import ContentType, UnsafeDocument
+from chalicelib.adapters.s3_safe_copies import (
+    SAFE_COPIES_PREFIX,
+    UPLOADS_PREFIX,
+    CreatedUpload,
+    S3SafeCopies,
+    unquoted,
+)
+from chalicelib.domain.documents import ContentType
 from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.observability import log
-from chalicelib.services.ports import DocumentSanitiser, Promotion, StoredObject, UploadGrant
+from chalicelib.services.ports import Promotion, StoredObject, UploadGrant
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CHANGED = frozenset({"412", "PreconditionFailed", "NoSuchKey", "404"})
@@ -30,12 +37,17 @@ class S3DocumentStore:
         client: Any,
         bucket: str,
         *,
-        sanitiser: DocumentSanitiser | None = None,
+        safe_copies: S3SafeCopies | None = None,
+        make_safe_copies: bool = False,
         malware_scan: bool = False,
     ) -> None:
+        """`safe_copies`: a document counts once its safe copy is there (made by the sanitiser
+        function, or here in process when `make_safe_copies`); `malware_scan`: once GuardDuty
+        tagged the upload clean."""
         self._client = client
         self._bucket = bucket
-        self._sanitiser = sanitiser
+        self._safe_copies = safe_copies
+        self._make_safe_copies = make_safe_copies
         self._malware_scan = malware_scan
 
     def grant_upload(
@@ -92,7 +104,7 @@ class S3DocumentStore:
             if verdict != NO_THREATS_FOUND:
                 log().warning("document_scan_refused", verdict=verdict)
                 return Promotion.REFUSED
-        if self._sanitiser is not None:
+        if self._safe_copies is not None:
             return self._promote_safe_copy(source_key, target_key, etag, content_type)
         try:
             self._client.copy_object(
@@ -112,28 +124,35 @@ class S3DocumentStore:
     def _promote_safe_copy(
         self, source_key: str, target_key: str, etag: str, content_type: ContentType
     ) -> Promotion:
-        """Read exactly the inspected version whole, and store what the sanitiser makes of it:
-        what staff download is the safe copy, never the upload."""
-        assert self._sanitiser is not None
+        """Move the safe copy of exactly the inspected version to `target_key`: what staff
+        download is the safe copy, never the upload. SCANNING until the sanitiser has judged
+        that version; REFUSED when it could make no copy."""
+        assert self._safe_copies is not None
+        if self._make_safe_copies:
+            # In process, the same work as the sanitiser function's (chalicelib/screening.py).
+            self._safe_copies.make(CreatedUpload(source_key, unquoted(etag)))
+        copy = self._safe_copies.find(source_key, etag)
+        if copy is None:
+            return Promotion.SCANNING
+        if copy.refused_because is not None:
+            log().warning("document_unsafe", why=copy.refused_because)
+            self._safe_copies.delete_copies(source_key)
+            return Promotion.REFUSED
         try:
-            body = self._client.get_object(Bucket=self._bucket, Key=source_key, IfMatch=etag)
-            content = body["Body"].read()
+            self._client.copy_object(
+                Bucket=self._bucket,
+                Key=target_key,
+                CopySource={"Bucket": self._bucket, "Key": copy.key},
+                CopySourceIfMatch=copy.etag,
+                ContentType=content_type.value,
+                MetadataDirective="REPLACE",
+            )
         except ClientError as error:
             if _code(error) in _CHANGED:
                 return Promotion.CHANGED
             raise self._unavailable(error) from error
-        try:
-            safe = self._sanitiser.safe_copy(content_type, content)
-        except UnsafeDocument as refusal:
-            log().warning("document_unsafe", why=str(refusal))
-            return Promotion.REFUSED
-        try:
-            self._client.put_object(
-                Bucket=self._bucket, Key=target_key, Body=safe, ContentType=content_type.value
-            )
-        except ClientError as error:
-            raise self._unavailable(error) from error
         self.delete(source_key)
+        self._safe_copies.delete_copies(source_key)
         return Promotion.DONE
 
     def _scan_verdict(self, key: str) -> str | None:
@@ -170,6 +189,12 @@ class S3DocumentStore:
             raise self._unavailable(error) from error
 
     def delete_prefix(self, prefix: str) -> None:
+        """Every object under `prefix`; under `uploads/<r>/` also their safe copies (made from
+        them, erased with them)."""
+        if self._safe_copies is not None and prefix.startswith(UPLOADS_PREFIX):
+            self._safe_copies.delete_prefix(
+                SAFE_COPIES_PREFIX + prefix.removeprefix(UPLOADS_PREFIX)
+            )
         paginator = self._client.get_paginator("list_objects_v2")
         try:
             for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):

@@ -92,19 +92,28 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
         "Hostile files",
         "files no safe copy can be made of: a 5-byte %PDF-, %PDF- then HTML, JPEG magic then "
         "PHP, PNG magic then a script, JPEG headers claiming 65500x65500 and 20000x20000, a "
-        "truncated JPEG (DOCUMENT_SCREENING=sanitise)",
+        "truncated JPEG; each through the sanitiser function (S3 event, SQS, make_safe_copy) "
+        "and in process",
         "counted as a verified document",
         "V12.2.1, V12.3",
     ),
     "files.active_pdf_neutralised": (
         "Hostile files",
-        "a PDF with OpenAction JavaScript, Launch actions, an attached .exe and an XFA form",
+        "a PDF with OpenAction JavaScript, Launch actions, an attached .exe and an XFA form "
+        "(the sanitiser function, and in process)",
         "any of it left in the copy staff download",
         "V12.3, V12.5",
     ),
+    "files.image_reencoded": (
+        "Hostile files",
+        "a JPEG with PHP after its end (the sanitiser function, and in process)",
+        "the script left in the copy staff download",
+        "V12.3",
+    ),
     "files.malware_scan_findings": (
         "Hostile files",
-        "uploads tagged THREATS_FOUND by GuardDuty Malware Protection for S3 (the cloud)",
+        "uploads tagged THREATS_FOUND by GuardDuty Malware Protection for S3 (the cloud: with "
+        "the sanitiser's copy, and alone)",
         "counted as a verified document",
         "V12.3",
     ),
