@@ -294,7 +294,9 @@ def set_capacity(staff: StaffIdentity, day: str) -> Response:
     if body.windows is not None:
         places = {w.start.replace(":", ""): w.capacity for w in body.windows}
         result = c.allocation.set_window_capacity(when, places)
-        detail = f"{when.isoformat()}=" + ",".join(f"{k}:{n}" for k, n in sorted(places.items()))
+        # The windows with places (every other window of the day has none).
+        given = ",".join(f"{k}:{n}" for k, n in sorted(places.items()) if n)
+        detail = f"{when.isoformat()}={result.slots} per window {given or 'none'}"
     else:
         result = c.allocation.set_capacity(when, body.slots or 0)
         detail = f"{when.isoformat()}={body.slots}"

@@ -212,6 +212,49 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     expect(page.get_by_role("table", name="Läufe")).to_contain_text("von Hand")
 
 
+def test_after_the_window_the_desk_marks_a_person_missed_by_keyboard_and_can_undo_it(
+    console_page: Page, staff_stack: StaffStack, day: Day
+) -> None:
+    token = staff_stack.stack.staff_token("staff")
+    answer = requests.get(
+        f"{staff_stack.stack.api_url}/staff/appointments",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    by_id = {i["registration_id"]: i for i in answer.json()["items"]}
+    missed = by_id[day.missed.registration_id]
+    assert missed["window_start"][11:16] == "01:00", missed
+    if not missed["window_over"]:
+        pytest.skip("the earliest window of a day (01:00-01:30) is not over yet")
+
+    page = console_page
+    page.get_by_role("link", name="Heute").click()
+    row = page.locator("tr", has_text="Kowalska")
+    expect(row).to_contain_text("eingeladen")
+
+    row.get_by_role("button", name="Nicht erschienen").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Kowalska")
+    expect(dialog).to_contain_text("als nicht erschienen markieren?")
+    page.keyboard.press("Enter")
+    expect(row).to_contain_text("nicht erschienen")
+
+    # A misclick is undone with a reason, all by keyboard.
+    row.get_by_role("button", name="Rückgängig").focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Begründung")).to_be_focused()
+    page.keyboard.type("war doch da, im Wartebereich")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # past "Abbrechen"
+    expect(dialog.get_by_role("button", name="Bestätigen")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(row).to_contain_text("eingeladen")
+    assert_accessible(page, "today, after an undone no-show")
+
+
 def test_the_entrance_reads_the_invitations_qr_code_from_the_camera(
     browser: Browser, staff_stack: StaffStack, day: Day, tmp_path: Path
 ) -> None:
@@ -316,6 +359,22 @@ def test_the_office_head_changes_a_days_places_in_the_calendar(
     places.press("Enter")
     expect(page.locator("#main").get_by_text("mit 7 Plätzen")).to_be_visible()
     expect(cell).to_contain_text("7 Plätze")
+    expect(page.locator(f'[data-date="{year}-12-25"]')).to_contain_text("Erster Weihnachtstag")
+
+    # Each window's places: the first window gets five instead of one (the seven were spread
+    # one each over the first windows of the local stage's round-the-clock day).
+    cell.click()
+    windows = page.locator("[data-windows-form]")
+    first = windows.get_by_label("00:00\u201300:30")
+    expect(first).to_have_value("1")
+    first.fill("5")
+    expect(windows.locator("[data-window-sum]")).to_have_text("Zusammen: 11 Plätze")
+    assert_accessible(page, "capacity, per window")
+    shot(page, "capacity-windows")
+    windows.get_by_role("button", name="Zeitfenster speichern").click()
+    expect(page.locator("#main").get_by_text("je Zeitfenster festgelegt")).to_be_visible()
+    expect(cell).to_contain_text("11 Plätze")
+    expect(cell).to_contain_text("je Zeitfenster: 00:00 5")
 
     token = staff_stack.stack.staff_token("staff")
     answer = requests.get(
@@ -324,7 +383,9 @@ def test_the_office_head_changes_a_days_places_in_the_calendar(
         timeout=10,
     )
     assert answer.status_code == 200
-    assert answer.json()["items"][0]["slots"] == 7
+    [set_day] = answer.json()["items"]
+    assert (set_day["slots"], set_day["windows_set"]) == (11, True)
+    assert [w["capacity"] for w in set_day["windows"][:8]] == [5, 1, 1, 1, 1, 1, 1, 0]
 
 
 def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(
@@ -336,8 +397,12 @@ def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(
     expect(page.locator("[data-backlog]")).to_contain_text("Offene Prüfungen:")
     with page.expect_download() as download:
         page.get_by_role("button", name="Als CSV herunterladen").click()
+    # The service's CSV (fetched with the token in a header; the page's URL stays as it was).
+    assert download.value.suggested_filename.startswith("notfalltermin-figures-")
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
     assert rows[0] == ["date", "appointments", "served", "rejected", "no_shows"]
+    assert ["status", "count"] in rows
+    assert "Haddad" not in str(rows) and "@" not in str(rows)
     assert_accessible(page, "figures")
     shot(page, "figures")
 
@@ -345,6 +410,7 @@ def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(
     trail = page.get_by_role("table", name="Protokoll")
     expect(trail).to_contain_text("check_in")
     expect(trail).to_contain_text("capacity_set")
+    expect(trail).to_contain_text("figures_export")
     assert_accessible(page, "audit")
     shot(page, "audit")
 
@@ -392,4 +458,33 @@ def test_the_session_refreshes_its_token_and_locks_after_fifteen_idle_minutes(
     expect(page.get_by_text("nach 15 Minuten ohne Eingabe gesperrt")).to_be_visible()
     expect(page.get_by_label("Benutzername oder E-Mail")).to_have_value("staff")
     expect(heading).to_have_count(0)
+    context.close()
+
+
+def test_every_page_fits_a_tablet_and_passes_axe_there(
+    browser: Browser, staff_stack: StaffStack, day: Day
+) -> None:
+    context = browser.new_context(viewport=TABLET, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    sign_in(
+        page,
+        staff_stack.console_url,
+        "admin",
+        local_cognito.DEMO_PASSWORD,
+        staff_stack.secret("admin"),
+    )
+    pages = {
+        "Heute": "Termine des Tages",
+        "Eingang": "Eingang",
+        "Prüfung": "Prüfung",
+        "Kapazität": "Kapazität",
+        "Zahlen": "Zahlen",
+        "Protokoll": "Protokoll",
+    }
+    for link, heading in pages.items():
+        page.get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, f"{link} is wider than a tablet"
+        assert_accessible(page, f"{link} on a tablet")
     context.close()

@@ -25,6 +25,12 @@ export class Api {
     return this.request("GET", path);
   }
 
+  /** A file the service answers (e.g. the figures' CSV), as a Blob: the token goes in the
+   * header, never in a URL, so the page downloads it itself. */
+  download(path) {
+    return this.request("GET", path, undefined, {}, { blob: true });
+  }
+
   /** A state change: the same Idempotency-Key on every try, so a retry never decides twice. */
   async change(method, path, body) {
     const key = crypto.randomUUID();
@@ -40,7 +46,7 @@ export class Api {
     throw lastError;
   }
 
-  async request(method, path, body, headers = {}) {
+  async request(method, path, body, headers = {}, { blob = false } = {}) {
     // A page's request still under way when its session ended must not end the next one.
     const generation = this.auth.generation;
     const ended = () => {
@@ -71,6 +77,7 @@ export class Api {
     } catch {
       throw new ApiError(t("error.network"), 0, "network");
     }
+    if (response.ok && blob) return response.blob();
     const text = await response.text();
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }

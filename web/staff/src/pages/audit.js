@@ -4,7 +4,7 @@ import { alert, field, h, heading, row, table } from "../ui.js";
 
 export async function auditPage(main, state) {
   const dateField = field(t("common.date"), { type: "date", value: officeToday(), name: "date" });
-  const list = h("div", {});
+  const list = h("div", { class: "audit-trail" });
   main.append(heading(t("audit.heading")), h("div", { class: "toolbar" }, dateField.wrapper), list);
   async function load() {
     try {

@@ -1,10 +1,15 @@
-// Capacity: a month calendar of places per day (and per window where the API gives them),
-// closed days and holidays shown, 24 and 31 December flagged; the office head changes places.
+// Capacity: a month calendar of places per day and per arrival window, closed days and
+// holidays (by name) shown, 24 and 31 December flagged; the office head sets a day's places or
+// each window's.
 import { lang, t, time } from "../i18n.js";
 import { alert, announce, button, field, h, heading } from "../ui.js";
 
 function iso(date) {
   return date.toISOString().slice(0, 10);
+}
+
+function windowText(w, long = false) {
+  return long ? `${time(w.start)}–${time(w.end)}` : `${time(w.start)} ${w.capacity}`;
 }
 
 function monthStart(text) {
@@ -58,10 +63,14 @@ export async function capacityPage(main, state) {
     const label = date.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" });
     const lines = [h("strong", {}, String(date.getUTCDate()))];
     const weekday = date.getUTCDay() >= 1 && date.getUTCDay() <= 5;
-    if (item.closed) lines.push(h("div", {}, t(weekday ? "capacity.holiday" : "capacity.closed")));
+    if (item.holiday) lines.push(h("div", { class: "holiday" }, item.holiday));
+    if (item.closed) lines.push(h("div", {}, t(item.holiday || !weekday ? "capacity.closed" : "capacity.holiday")));
     else lines.push(h("div", {}, `${item.slots} ${t("capacity.slots")}`), h("div", {}, `${item.given} ${t("capacity.given")}`));
-    if (!item.closed && (item.windows || []).length) {
-      lines.push(h("div", { class: "windows" }, item.windows.map((w) => `${time(w.start)} ${w.capacity}`).join(" · ")));
+    const open = (item.windows || []).filter((w) => w.capacity > 0);
+    if (!item.closed && open.length) {
+      // Only the windows with places: a round-the-clock day has 48 windows.
+      const shown = open.length > 6 ? [...open.slice(0, 5).map((w) => windowText(w)), "…"] : open.map((w) => windowText(w));
+      lines.push(h("div", { class: "windows" }, (item.windows_set ? `${t("capacity.per_window")}: ` : "") + shown.join(" · ")));
     }
     if (flagged) lines.push(h("div", { class: "kern-body--small" }, "⚑ ", t("capacity.flag")));
     if (item.notice) lines.push(h("div", { class: "kern-body--small" }, item.notice));
@@ -69,7 +78,7 @@ export async function capacityPage(main, state) {
     const cell = h("button", {
       type: "button",
       class: `day${item.closed ? " day--closed" : ""}${flagged ? " day--flag" : ""}`,
-      "aria-label": `${label}: ${item.closed ? t(weekday ? "capacity.holiday" : "capacity.closed") : t("capacity.day", { date: "", slots: item.slots, given: item.given }).replace(/^: /, "")}${flagged ? `. ${t("capacity.flag")}` : ""}`,
+      "aria-label": `${label}${item.holiday ? ` (${item.holiday})` : ""}: ${item.closed ? t(item.holiday || !weekday ? "capacity.closed" : "capacity.holiday") : t("capacity.day", { date: "", slots: item.slots, given: item.given }).replace(/^: /, "")}${flagged ? `. ${t("capacity.flag")}` : ""}`,
       disabled: !admin || item.date < today,
       "data-date": item.date,
       onclick: () => edit(item, label),
@@ -77,28 +86,57 @@ export async function capacityPage(main, state) {
     return cell;
   }
 
+  async function saved(item, label, answer) {
+    const message = t(answer.windows_set ? "capacity.saved_windows" : "capacity.saved", { date: label, slots: answer.slots });
+    status.replaceChildren(alert("success", message));
+    announce(message);
+    editor.replaceChildren();
+    await load();
+    const cell = grid.querySelector(`[data-date="${item.date}"]`);
+    if (cell) cell.focus();
+  }
+
   function edit(item, label) {
-    const slots = field(t("capacity.edit", { date: label }), { type: "number", min: "0", max: "500", value: String(item.slots), name: "slots" });
-    const form = h("form", { class: "kern-stack", novalidate: true }, slots.wrapper,
+    // The day's places, spread evenly over its windows by the service...
+    const slots = field(t("capacity.edit", { date: label }), { type: "number", min: "0", max: "1000", value: String(item.slots), name: "slots" });
+    const dayForm = h("form", { class: "kern-stack", novalidate: true }, slots.wrapper,
       h("div", { class: "kern-btn-wrapper" },
         h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("common.save"))),
         button(t("common.cancel"), () => editor.replaceChildren(), "secondary")));
-    form.addEventListener("submit", async (event) => {
+    dayForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
-        const saved = await state.api.change("PUT", `/staff/capacity/${item.date}`, { slots: Number(slots.input.value) });
-        const message = t("capacity.saved", { date: label, slots: saved.slots });
-        status.replaceChildren(alert("success", message));
-        announce(message);
-        editor.replaceChildren();
-        await load();
-        const cell = grid.querySelector(`[data-date="${item.date}"]`);
-        if (cell) cell.focus();
+        await saved(item, label, await state.api.change("PUT", `/staff/capacity/${item.date}`, { slots: Number(slots.input.value) }));
       } catch (error) {
         status.replaceChildren(alert("danger", error.message));
       }
     });
-    editor.replaceChildren(form);
+    // ...or each window's places (none over lunch, more at opening): the day's are their sum.
+    const windows = (item.windows || []).map((w) => {
+      const input = field(windowText(w, true), { type: "number", min: "0", max: "1000", value: String(w.capacity), "data-window": time(w.start), inputmode: "numeric" });
+      return { start: time(w.start), input: input.input, wrapper: input.wrapper };
+    });
+    const sum = h("p", { class: "kern-body", "aria-live": "polite", "data-window-sum": "" });
+    const total = () => { sum.textContent = t("capacity.window_sum", { n: windows.reduce((a, w) => a + (Number(w.input.value) || 0), 0) }); };
+    total();
+    const windowForm = h("form", { class: "kern-stack", novalidate: true, "data-windows-form": "" },
+      h("fieldset", { class: "kern-fieldset" },
+        h("legend", { class: "kern-label" }, t("capacity.windows_legend", { date: label })),
+        h("div", { class: "window-grid" }, windows.map((w) => w.wrapper))),
+      sum,
+      h("div", { class: "kern-btn-wrapper" },
+        h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("capacity.save_windows")))));
+    windowForm.addEventListener("input", total);
+    windowForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { windows: windows.map((w) => ({ start: w.start, capacity: Number(w.input.value) })) };
+      try {
+        await saved(item, label, await state.api.change("PUT", `/staff/capacity/${item.date}`, body));
+      } catch (error) {
+        status.replaceChildren(alert("danger", error.message));
+      }
+    });
+    editor.replaceChildren(dayForm, ...(windows.length ? [windowForm] : []));
     slots.input.focus();
     slots.input.select();
   }

@@ -1,7 +1,7 @@
-// Figures: /staff/stats as charts (Chart.js) and as tables, and a CSV download.
+// Figures: /staff/stats as charts (Chart.js) and as tables, and the service's audited CSV.
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from "chart.js";
 import { day, t } from "../i18n.js";
-import { button, h, heading, row, table } from "../ui.js";
+import { alert, button, h, heading, row, table } from "../ui.js";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 
@@ -15,13 +15,6 @@ function chart(canvas, labels, series) {
   });
 }
 
-function csv(rows) {
-  return rows.map((r) => r.map((cell) => {
-    const text = String(cell ?? "");
-    return /[",;\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  }).join(",")).join("\r\n") + "\r\n";
-}
-
 export async function figuresPage(main, state) {
   const stats = await state.api.get("/staff/stats");
   const bands = ["expired", "within_2_days", "within_7_days"];
@@ -29,26 +22,26 @@ export async function figuresPage(main, state) {
   const days = stats.days || [];
   const queueCanvas = h("canvas", { role: "img", "aria-label": t("figures.queue") });
   const daysCanvas = h("canvas", { role: "img", "aria-label": t("figures.days") });
-  const rows = [
-    ["date", ...dayKeys],
-    ...days.map((d) => [d.date, ...dayKeys.map((k) => d[k])]),
-    [],
-    ["queue_by_expiry", ...bands],
-    ["", ...bands.map((b) => stats.queue_by_expiry[b])],
-    [],
-    ["status", "count"],
-    ...Object.entries(stats.counts_by_status || {}),
-  ];
+  const status = h("div", { "aria-live": "polite" });
   main.append(
     heading(t("figures.heading")),
-    h("div", { class: "toolbar" }, button(t("figures.csv"), () => {
-      const blob = new Blob([csv(rows)], { type: "text/csv;charset=utf-8" });
-      const link = h("a", { href: URL.createObjectURL(blob), download: `notfalltermin-figures.csv` });
+    h("div", { class: "toolbar" }, button(t("figures.csv"), async () => {
+      // From the service, which records the export in the audit trail (counts only).
+      let blob;
+      try {
+        blob = await state.api.download("/staff/stats.csv");
+      } catch (error) {
+        status.replaceChildren(alert("danger", error.message));
+        return;
+      }
+      status.replaceChildren();
+      const link = h("a", { href: URL.createObjectURL(blob), download: `notfalltermin-figures-${new Date().toISOString().slice(0, 10)}.csv` });
       document.body.append(link);
       link.click();
       link.remove();
       URL.revokeObjectURL(link.href);
     }, "secondary", { "data-csv": "" })),
+    status,
     h("p", { class: "kern-body kern-body--large", "data-backlog": "" }, t("figures.backlog", { n: (stats.counts_by_status || {}).in_review || 0 })),
     h("h2", { class: "kern-heading-medium" }, t("figures.queue")),
     h("div", { class: "chart-box" }, queueCanvas),
