@@ -41,8 +41,8 @@ TEST_ENV = {
 del TEST_ENV["SERVICE_HOURS"]
 
 
-# `make test` runs the tests on two pytest-xdist workers (`-n 2 --dist loadgroup`). Tests that
-# use one session's servers or build products stay on one worker, which starts them once: the
+# For a run on pytest-xdist workers (`pytest -n 2 --dist loadgroup`): tests that use one
+# session's servers or build products stay on one worker, which starts them once: the
 # local stack (tests/e2e/conftest.py; the web form's browser tests and the API fuzzing), the staff
 # console's stack, the packaged template (tests/infra/: `chalice package` writes one cache,
 # .chalice/deployments/) and the safe-copy layer pip builds. The rest go to whichever worker is
