@@ -1,32 +1,32 @@
-"""The Chalice app: wiring only — middleware and blueprints."""
+"""The Chalice app: wiring only — every blueprint of every function, in one app.
+
+`chalice package` reads the routes and event handlers from it, and `chalice local` and the
+tests serve it. In the cloud the API is two functions of the same code, each importing only
+its own blueprints (chalicelib/applicant_api.py, chalicelib/staff_api.py, placed by
+infra/finalize.py); the event handlers are their modules' functions (chalicelib/jobs.py...).
+"""
 
 from __future__ import annotations
 
-from chalice.app import Chalice
-
 from chalicelib.api.applicant import applicant_routes
+from chalicelib.api.apps import service_app
 from chalicelib.api.desk import desk_routes
-from chalicelib.api.middleware import answer_every_error_as_problem
 from chalicelib.api.office import office_routes
-from chalicelib.api.openapi import openapi_routes
+from chalicelib.api.openapi_route import openapi_routes
 from chalicelib.api.staff import staff_routes
 from chalicelib.jobs import scheduled_jobs
 from chalicelib.mail_events import mail_event_handlers
-from chalicelib.observability import publish_metrics
 from chalicelib.reading import reading_handlers
 from chalicelib.screening import screening_handlers
 
-# Chalice would add its own plain-text handler to the "notfalltermin" logger, which
-# Powertools already writes as JSON: one handler, one line per event.
-app = Chalice(app_name="notfalltermin", configure_logs=False)
-app.register_middleware(publish_metrics, "all")
-app.register_middleware(answer_every_error_as_problem, "http")
-app.register_blueprint(applicant_routes)
-app.register_blueprint(openapi_routes)
-app.register_blueprint(office_routes)
-app.register_blueprint(staff_routes)
-app.register_blueprint(desk_routes)
-app.register_blueprint(scheduled_jobs)
-app.register_blueprint(mail_event_handlers)
-app.register_blueprint(reading_handlers)
-app.register_blueprint(screening_handlers)
+app = service_app(
+    applicant_routes,
+    openapi_routes,
+    office_routes,
+    staff_routes,
+    desk_routes,
+    scheduled_jobs,
+    mail_event_handlers,
+    reading_handlers,
+    screening_handlers,
+)

@@ -44,7 +44,28 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _ClientOnFirstUse:
+    """A boto3 client made when first used: a request pays for the service models of the AWS
+    services it calls, not of every service its use case could call (a status read calls
+    DynamoDB only, yet the applicant service holds the document store and the mailer; making
+    the S3 and SES clients was about a tenth of a cold status read, docs/performance.md 7.4)."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = _make_client(self._service)
+        return getattr(self._client, name)
+
+
 def client(service: str) -> Any:
+    """The boto3 client of `service` ("dynamodb", "s3", ...), made on its first use."""
+    return _ClientOnFirstUse(service)
+
+
+def _make_client(service: str) -> Any:
     extra: dict[str, Any] = {}
     if service == "s3":
         # Virtual-hosted addressing signs presigned URLs for the regional endpoint

@@ -11,8 +11,10 @@ every AWS::Serverless::Function in it and, from infra/functions.json, gives it
   destination and dead-letter queue, and a bound SNS topic,
 - an errors alarm, and for schedules a did-not-run alarm where the schedule allows one;
 
-then writes the CloudWatch dashboard. A function without an entry fails the build, so a new
-function cannot ship with borrowed permissions.
+then writes the CloudWatch dashboard. The one API function Chalice packages becomes two of the
+same code (the applicant's and the staff console's, `_split_api`), and the applicant's is kept
+warm around the allocation runs (`_warm_api_at_run_times`). A function without an entry fails
+the build, so a new function cannot ship with borrowed permissions.
 
     python -m infra.finalize build/sam.json build/template.json
 """
@@ -63,6 +65,7 @@ def finalize(template: Mapping[str, Any], spec: Mapping[str, Any]) -> Json:
     """The deployable template: `template` (from chalice package) finished per `spec`."""
     result: Json = copy.deepcopy(dict(template))
     resources: Json = result["Resources"]
+    _split_api(resources)
     functions = {lid: r for lid, r in resources.items() if r.get("Type") == FUNCTION}
     _check_entries(functions, spec)
     for logical_id, function in functions.items():
@@ -89,9 +92,59 @@ def finalize(template: Mapping[str, Any], spec: Mapping[str, Any]) -> Json:
     return result
 
 
-# -- the API warm at the run times (issue 17) ----------------------------------------------
+# -- the API as two functions (issue 17) ------------------------------------------------------
 
 API_FUNCTION = "APIHandler"
+STAFF_API_FUNCTION = "StaffAPIHandler"
+# The module each API function's Lambda imports (its handler is the module's `app`).
+API_HANDLERS = {
+    API_FUNCTION: "chalicelib.applicant_api.app",
+    STAFF_API_FUNCTION: "chalicelib.staff_api.app",
+}
+STAFF_PATHS = "/staff"
+
+
+def is_staff_path(path: str) -> bool:
+    """Whether API Gateway sends `path` (a resource path of the API) to the staff function."""
+    return path == STAFF_PATHS or path.startswith(f"{STAFF_PATHS}/")
+
+
+def _split_api(resources: Json) -> None:
+    """The API as two functions of one package. Chalice packages one (APIHandler, handler
+    `app.app`, every route); its handler becomes chalicelib/applicant_api.py, which imports the
+    applicant's routes only: the cold start people wait for at 07:45 loads nothing of the staff
+    console (docs/performance.md 7.4). A copy of it, StaffAPIHandler (the same settings and
+    environment, its own role from infra/functions.json), runs chalicelib/staff_api.py and gets
+    every path under /staff; API Gateway may invoke it for those paths only."""
+    api = resources.get(API_FUNCTION)
+    if api is None:
+        return
+    staff = copy.deepcopy(api)
+    api["Properties"]["Handler"] = API_HANDLERS[API_FUNCTION]
+    staff["Properties"]["Handler"] = API_HANDLERS[STAFF_API_FUNCTION]
+    resources[STAFF_API_FUNCTION] = staff
+    rest = resources.get("RestAPI")
+    if rest is None:
+        return
+    paths: Json = rest["Properties"]["DefinitionBody"]["paths"]
+    applicant_arn = f"${{{API_FUNCTION}.Arn}}"
+    staff_arn = f"${{{STAFF_API_FUNCTION}.Arn}}"
+    for path, operations in paths.items():
+        if is_staff_path(path):
+            paths[path] = json.loads(json.dumps(operations).replace(applicant_arn, staff_arn))
+    permission = copy.deepcopy(resources[f"{API_FUNCTION}InvokePermission"])
+    props = permission["Properties"]
+    props["FunctionName"] = {"Ref": STAFF_API_FUNCTION}
+    source, names = props["SourceArn"]["Fn::Sub"]
+    if not source.endswith("/*"):
+        raise FinalizeError(f"unexpected SourceArn of {API_FUNCTION}InvokePermission: {source}")
+    # <api id>/<stage>/<method>/<path>: any stage and method, paths under /staff.
+    props["SourceArn"] = {"Fn::Sub": [f"{source}/*{STAFF_PATHS}/*", names]}
+    resources[f"{STAFF_API_FUNCTION}InvokePermission"] = permission
+
+
+# -- the API warm at the run times (issue 17) ----------------------------------------------
+
 API_ALIAS = "live"
 WARM_PARAMETER = "ApiProvisionedConcurrency"  # infra/resources.json, with condition WarmsApi
 WARM_BEFORE = timedelta(minutes=15)  # provisioned concurrency takes minutes to be ready

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.schedule import HOLIDAY_COUNTRY
+from infra.finalize import API_FUNCTION, API_HANDLERS
 
 FUNCTION = "AWS::Serverless::Function"
 # Holiday name translations: holidays/locale/<language>/LC_MESSAGES/<country>.mo
@@ -67,11 +68,14 @@ class PackageError(RuntimeError):
 
 def handler_modules(template: Mapping[str, Any]) -> list[str]:
     """The module of each function's Handler ("chalicelib.jobs.allocate_morning" ->
-    "chalicelib.jobs"), each once."""
+    "chalicelib.jobs"), each once; for the API function also the modules of the API's two
+    functions, whose handlers infra/finalize.py sets (API_HANDLERS)."""
     modules = set()
-    for resource in template.get("Resources", {}).values():
+    for logical_id, resource in template.get("Resources", {}).items():
         if resource.get("Type") == FUNCTION:
             modules.add(resource["Properties"]["Handler"].rpartition(".")[0])
+            if logical_id == API_FUNCTION:
+                modules.update(h.rpartition(".")[0] for h in API_HANDLERS.values())
     return sorted(modules)
 
 
@@ -127,19 +131,24 @@ def _dropped(name: str) -> bool:
 
 
 def imported_sources(root: Path, modules: Iterable[str]) -> list[Path]:
-    """The package's source files that importing `modules` from `root` loads (a fresh
-    interpreter without the caller's environment: imports read no settings)."""
-    done = subprocess.run(
-        [sys.executable, "-B", "-c", _PROBE, *modules],
-        cwd=root,
-        env={"PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise PackageError(f"the package's handler modules do not import:\n{done.stderr}")
-    return [Path(path) for path in json.loads(done.stdout)]
+    """The package's source files that importing `modules` from `root` loads (each module in a
+    fresh interpreter without the caller's environment, as Lambda imports one handler module:
+    imports read no settings, and an API module's Chalice app is the only one of its process,
+    chalicelib/api/apps.py)."""
+    loaded: set[str] = set()
+    for module in modules:
+        done = subprocess.run(
+            [sys.executable, "-B", "-c", _PROBE, module],
+            cwd=root,
+            env={"PATH": os.environ.get("PATH", "")},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise PackageError(f"the package's handler modules do not import:\n{done.stderr}")
+        loaded.update(json.loads(done.stdout))
+    return [Path(path) for path in sorted(loaded)]
 
 
 def finish(template: Mapping[str, Any], package: Path) -> list[Path]:

@@ -23,8 +23,9 @@ from chalicelib.api.schemas import (
 from chalicelib.bootstrap import container
 from chalicelib.domain.calendar import office_today
 from chalicelib.domain.documents import Document
+from chalicelib.domain.entrance_code import entrance_pass
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.registration import Appointment, Registration, Status
+from chalicelib.domain.registration import AT_THE_DESK, Appointment, Registration, Status
 from chalicelib.domain.verification import check_document
 from chalicelib.mail import map_link
 from chalicelib.services.registration import NewDocument, NewRegistration, RegistrationStatus
@@ -146,18 +147,21 @@ def registration_view(status: RegistrationStatus) -> RegistrationView:
     r = status.registration
     appointment = appointment_view(r.appointment)
     can_release = False
-    if appointment is not None and r.status in (Status.INVITED, Status.ARRIVED):
+    if appointment is not None and r.status in AT_THE_DESK:
         c = container()
         now = c.clock()
+        today = office_today(now)
         can_release = (
             r.status is Status.INVITED
             and r.queued_at is not None  # invited from review: withdraw, not release
-            and appointment.date == office_today(now)
+            and appointment.date == today
             and now < datetime.fromisoformat(appointment.window_end)
         )
-        appointment = appointment.model_copy(
-            update={"entrance_pass": c.allocation.entrance_pass_of(r, now)}
-        )
+        if appointment.date == today and r.reference:
+            # Signed with the link key, as the invitation's QR code is, without building the
+            # allocation service: a status read needs none of its modules (performance.md 7.4).
+            signed = entrance_pass(c.settings.link_key, r.office_id, today, r.reference)
+            appointment = appointment.model_copy(update={"entrance_pass": signed})
     return RegistrationView(
         registration_id=r.registration_id,
         status=r.status,

@@ -7,16 +7,18 @@ from dataclasses import asdict
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import json_response, route
-from chalicelib.api.office_schemas import OfficeFacts, OfficeView, RetentionDays
 from chalicelib.bootstrap import container
 from chalicelib.domain.office import office
-from chalicelib.services.retention import retention_periods
 
 office_routes = Blueprint(__name__)
 
 
 @route(office_routes, "/office", methods=["GET"])
 def office_facts() -> Response:
+    # Loaded here, not by the applicant API function's cold start (docs/performance.md 7.4).
+    from chalicelib.api.office_schemas import OfficeFacts, OfficeView, RetentionDays  # noqa: PLC0415
+    from chalicelib.services.retention import retention_periods  # noqa: PLC0415
+
     settings = container().settings
     # The same settings the nightly purge is built from (bootstrap.py), so the privacy
     # notice cannot show another period than the one applied.

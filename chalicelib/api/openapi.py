@@ -1,18 +1,15 @@
-"""The OpenAPI 3 description of the service, generated from the pydantic models."""
+"""The OpenAPI 3 description of the service, generated from the pydantic models (served by
+api/openapi_route.py)."""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
-from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib.api import office_schemas, schemas, staff_schemas
-from chalicelib.api.http import json_response
-
-openapi_routes = Blueprint(__name__)
 
 REF = "#/components/schemas/{model}"
 PROBLEM = "application/problem+json"
@@ -465,8 +462,3 @@ def _staff_paths() -> dict[str, Any]:
             )
         },
     }
-
-
-@openapi_routes.route("/openapi.json", methods=["GET"])
-def openapi_json() -> Response:
-    return json_response(openapi_document())

@@ -196,6 +196,12 @@ def cold_answer_figures(runs: int) -> None:
         figure(f"cold_answer_ms_{route}_floor", floor_ms, "infra/bench/floor_app.py, same calls")
         ratio = answers.ratio(route)
         figure(f"cold_answer_ratio_{route}", ratio, target(ratio, 1.25))
+        figure(
+            f"cold_answer_cpu_ratio_{route}",
+            answers.cpu_ratio(route),
+            f"CPU time, {answers.cpu_ms[(route, cold_answer.APP)]:.0f} / "
+            f"{answers.cpu_ms[(route, cold_answer.FLOOR)]:.0f} ms: the load's waiting left out",
+        )
 
 
 def cold_start_figures(runs: int) -> None:

@@ -26,8 +26,14 @@ from infra.package_code import finish
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What a function's module needs anyway: the frameworks, imported alone.
 FRAMEWORKS = "import chalice, boto3, pydantic"
-# The modules Lambda imports first for each function (Handler in the packaged template).
-ENTRY_MODULES = ("app", "chalicelib.jobs", "chalicelib.mail_events")
+# The modules Lambda imports first for each function (Handler in the packaged template; the
+# API's two functions' are set by infra/finalize.py).
+ENTRY_MODULES = (
+    "chalicelib.applicant_api",
+    "chalicelib.staff_api",
+    "chalicelib.jobs",
+    "chalicelib.mail_events",
+)
 # Libraries only some requests need: imported where first used, never by an entry module.
 LAZY_LIBRARIES = ("jinja2", "holidays", "jwt", "cryptography", "email_validator")
 _LINE = re.compile(r"import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)")

@@ -61,7 +61,8 @@ def status(registration_id: str) -> dict[str, Any]:
 
 @app.route("/registrations", methods=["POST"])
 def register() -> Response:
-    """The spent proof of work (PutItem), the registration with its lock (one
+    """The spent proof of work (PutItem), the person's lock under the identity key of before
+    issue 15 (one GetItem, consistent), the registration with its lock (one
     TransactWriteItems), the mail with the link (one SES SendEmail)."""
     table = os.environ["TABLE_NAME"]
     request = app.current_request
@@ -71,6 +72,11 @@ def register() -> Response:
         TableName=table,
         Item={"PK": {"S": f"POW#{uuid.uuid4().hex}"}, "SK": {"S": "POW"}},
         ConditionExpression="attribute_not_exists(PK)",
+    )
+    ddb.get_item(
+        TableName=table,
+        Key={"PK": {"S": f"PERSON#{uuid.uuid4().hex}"}, "SK": {"S": "ACTIVE"}},
+        ConsistentRead=True,
     )
     registration_id = uuid.uuid4().hex
     ddb.transact_write_items(

@@ -58,6 +58,13 @@ def test_the_handler_modules_come_from_the_template() -> None:
     assert found == ["app", "events", "jobs"]
 
 
+def test_the_api_function_brings_the_modules_of_both_api_functions() -> None:
+    sam = template("app.app")
+    sam["Resources"]["APIHandler"] = sam["Resources"].pop("F0")
+
+    assert handler_modules(sam) == ["app", "chalicelib.applicant_api", "chalicelib.staff_api"]
+
+
 def test_the_runtime_is_one_python_version() -> None:
     mixed = template("app.app", "jobs.run")
     mixed["Resources"]["F1"]["Properties"]["Runtime"] = "python3.12"
@@ -144,7 +151,7 @@ def test_the_real_package_imports_nothing_without_its_bytecode(
 
     sources = imported_sources(tmp_path, handler_modules(packaged.template))
 
-    assert {"app.py", "chalicelib/jobs.py", "chalicelib/bootstrap.py"} <= {
+    assert {"chalicelib/applicant_api.py", "chalicelib/jobs.py", "chalicelib/bootstrap.py"} <= {
         s.relative_to(tmp_path).as_posix() for s in sources
     }
     missing = [s for s in sources if not Path(importlib.util.cache_from_source(str(s))).exists()]

@@ -262,7 +262,8 @@ def test_the_audit_is_its_own_table_the_api_may_only_add_to(packaged: Packaged) 
     table = packaged.resources["AuditTable"]["Properties"]
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert table["DeletionProtectionEnabled"] is True
-    api = packaged.functions["APIHandler"]["Properties"]
+    # The staff API function appends (the applicant's may not, tests/infra/test_api_functions.py).
+    api = packaged.functions["StaffAPIHandler"]["Properties"]
     assert api["Environment"]["Variables"]["AUDIT_TABLE_NAME"] == {"Ref": "AuditTable"}
     role_id = api["Role"]["Fn::GetAtt"][0]
     statements = [

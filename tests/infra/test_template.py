@@ -117,6 +117,7 @@ def test_the_scheduled_jobs_get_five_minutes_and_the_other_functions_one(
 
     assert timeouts == {
         "APIHandler": 60,
+        "StaffAPIHandler": 60,
         "MailEvents": 60,
         "ReadDocument": 60,
         "MakeSafeCopy": 60,
@@ -354,7 +355,13 @@ def test_only_the_api_reads_documents_and_the_mail_event_function_only_marks_mai
         s["Resource"] for s in statements(reader) if "s3:GetObject" in as_list(s["Action"])
     ] == [{"Fn::Sub": "${DocumentsBucket.Arn}/documents/*"}]
     for logical_id in packaged.functions:
-        if logical_id not in {"APIHandler", "PurgeExpired", "ReadDocument", "MakeSafeCopy"}:
+        if logical_id not in {
+            "APIHandler",
+            "StaffAPIHandler",
+            "PurgeExpired",
+            "ReadDocument",
+            "MakeSafeCopy",
+        }:
             assert not any(a.startswith(("s3:", "kms:")) for a in actions(logical_id)), logical_id
 
 
