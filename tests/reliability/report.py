@@ -247,6 +247,19 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
         "",
     ),
     "state_machine.check_ins": ("Stateful", "check-ins done in those steps", "—", ""),
+    "state_machine.day_steps": (
+        "Stateful",
+        "steps of a second machine over appointment days at chosen instants (runs, top-ups, "
+        "arrival, decision, undo, no-show, release, withdrawal, capacity, end of day)",
+        "invariant broken: a state the model does not allow, a window over its places or its "
+        "counters, a person invited twice on a day, a counter that disagrees, something open "
+        "after the end of the day, a mail without its decision",
+        "V11.1.1, V11.1.2",
+    ),
+    "state_machine.day_invitations": ("Stateful", "appointments given in those steps", "—", ""),
+    "state_machine.day_decisions": ("Stateful", "desk decisions in those steps", "—", ""),
+    "state_machine.day_undos": ("Stateful", "desk actions undone in those steps", "—", ""),
+    "state_machine.day_releases": ("Stateful", "places released in those steps", "—", ""),
     "privacy.canary": (
         "Privacy",
         "log and metric lines of a full flow with canary personal data (registration, upload, "
