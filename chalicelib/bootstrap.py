@@ -313,11 +313,26 @@ class Container:
         return self.token_verifier
 
 
+# The services built with a key (Settings.secrets): built anew once a key they hold has been
+# replaced in Secrets Manager (seen after the cache age, config.SECRETS_MAX_AGE_SECONDS).
+_KEYED_SERVICES = ("links", "applicants", "verification", "allocation", "proof_of_work")
+
+
 @cache
-def container() -> Container:
+def _built() -> Container:
     return Container(Settings.from_env())
+
+
+def container() -> Container:
+    """The container, its services built with the keys Secrets Manager holds now (a replaced
+    key is read again after its cache age; a function that read none asks for none)."""
+    built = _built()
+    if built.settings.secrets.replaced():
+        for name in _KEYED_SERVICES:
+            built.__dict__.pop(name, None)
+    return built
 
 
 def reset() -> None:
     """Forget the built container (tests, after changing the environment)."""
-    container.cache_clear()
+    _built.cache_clear()

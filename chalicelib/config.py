@@ -6,7 +6,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 # Environment variable names: the only place they are spelled out.
 TABLE_NAME = "TABLE_NAME"
@@ -38,6 +42,26 @@ REGISTRATIONS_PER_ADDRESS = "REGISTRATIONS_PER_ADDRESS"
 AUDIT_TABLE_NAME = "AUDIT_TABLE_NAME"
 VERIFICATION_POLICY = "VERIFICATION_POLICY"
 IDENTITY_HOLD_DAYS = "IDENTITY_HOLD_DAYS"
+
+# The keys are never in the environment (issue 16, item 7): each lives in Secrets Manager, and a
+# function that uses it has the secret's name or ARN in the variable <KEY>_SECRET (in the cloud
+# infra/functions.json gives each function only its own, and its role may read only those).
+SECRET_KEYS = (IDENTITY_KEY, LINK_KEY, ALTCHA_HMAC_KEY)
+# How long a function keeps a key it read before asking Secrets Manager again: a replaced key
+# reaches every warm function within five minutes (Powertools parameters' cache). Powertools'
+# own variable changes it (seconds; 0: ask at every use).
+SECRETS_MAX_AGE = "POWERTOOLS_PARAMETERS_MAX_AGE"
+SECRETS_MAX_AGE_SECONDS = 300
+# The shortest key accepted (bytes of its text).
+MINIMUM_KEY_LENGTH = 16
+
+
+def secret_variable(key: str) -> str:
+    """The variable naming the secret that holds `key` ("LINK_KEY" -> "LINK_KEY_SECRET")."""
+    if key not in SECRET_KEYS:
+        raise ValueError(f"{key} is not one of the service's keys")
+    return f"{key}_SECRET"
+
 
 # The queue of read requests, by name (infra/resources.json creates it, the local stack too).
 READ_QUEUE_NAME = "notfalltermin-read-requests"
@@ -89,13 +113,105 @@ class ConfigurationError(RuntimeError):
     """A required setting is missing or malformed; the service cannot start."""
 
 
+class Secrets:
+    """The service's keys, each read from Secrets Manager on its first use and kept
+    `max_age` seconds (Powertools parameters' SecretsProvider): `value(LINK_KEY)` -> bytes.
+
+    Only the secrets named in `names` ({key: secret name or ARN}, from the <KEY>_SECRET
+    variables) can be read; asking for another raises ConfigurationError, as does a secret
+    shorter than 16 characters. A function that never asks never calls Secrets Manager. The
+    boto3 client is built on the first read (or given: `client`)."""
+
+    def __init__(
+        self,
+        names: Mapping[str, str],
+        *,
+        max_age: int = SECRETS_MAX_AGE_SECONDS,
+        client: Any = None,
+    ) -> None:
+        unknown = set(names) - set(SECRET_KEYS)
+        if unknown:
+            raise ConfigurationError(f"unknown key(s): {', '.join(sorted(unknown))}")
+        self._names = dict(names)
+        self._max_age = max_age
+        self._client = client
+        self._provider: SecretsProvider | None = None
+        # Each key as first read, until replaced() reports it changed.
+        self._seen: dict[str, bytes] = {}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, client: Any = None) -> Secrets:
+        names = {
+            key: env_value.strip()
+            for key in SECRET_KEYS
+            if (env_value := environ.get(secret_variable(key), "")).strip()
+        }
+        raw = environ.get(SECRETS_MAX_AGE, "").strip() or str(SECRETS_MAX_AGE_SECONDS)
+        if not (raw.isascii() and raw.isdigit()):
+            raise ConfigurationError(f"{SECRETS_MAX_AGE} must be a whole number of seconds")
+        return cls(names, max_age=int(raw), client=client)
+
+    @property
+    def named(self) -> frozenset[str]:
+        """The keys this function may read."""
+        return frozenset(self._names)
+
+    def value(self, key: str) -> bytes:
+        secret_id = self._names.get(key)
+        if secret_id is None:
+            raise ConfigurationError(
+                f"environment variable {secret_variable(key)} is not set: "
+                f"this function may not read {key}"
+            )
+        text = self._secrets_provider().get(secret_id, max_age=self._max_age)
+        if not isinstance(text, str) or len(text) < MINIMUM_KEY_LENGTH:
+            raise ConfigurationError(f"{key} must be at least {MINIMUM_KEY_LENGTH} characters")
+        value = text.encode("utf-8")
+        self._seen.setdefault(key, value)
+        return value
+
+    def replaced(self) -> bool:
+        """Whether a key read before has been replaced in Secrets Manager since (seen once its
+        cached value is older than `max_age`); then it counts as read anew. Asks only for
+        keys already read."""
+        from aws_lambda_powertools.utilities.parameters.exceptions import (  # noqa: PLC0415
+            GetParameterError,
+        )
+
+        changed = False
+        for key, seen in list(self._seen.items()):
+            del self._seen[key]
+            try:
+                changed = self.value(key) != seen or changed
+            except GetParameterError:
+                # Secrets Manager did not answer: the services keep the key they hold.
+                self._seen[key] = seen
+        return changed
+
+    def _secrets_provider(self) -> SecretsProvider:
+        if self._provider is None:
+            # Powertools' parameters (and boto3's Secrets Manager model) load here, on the first
+            # read: a function without keys never loads them.
+            from aws_lambda_powertools.utilities.parameters import SecretsProvider  # noqa: PLC0415
+
+            self._provider = SecretsProvider(boto3_client=self._client or _secrets_client())
+        return self._provider
+
+
+def _secrets_client() -> Any:
+    import boto3  # noqa: PLC0415
+
+    return boto3.client("secretsmanager")
+
+
 @dataclass(frozen=True)
 class Settings:
     table_name: str
     documents_bucket: str
     mail_sender: str
     web_base_url: str
-    identity_key: bytes
+    # IDENTITY_KEY, LINK_KEY and ALTCHA_HMAC_KEY, read on first use (the properties below).
+    secrets: Secrets = field(default_factory=lambda: Secrets({}))
     office_id: str = "stuttgart"
     retention_days: int = 30
     ses_configuration_set: str | None = None
@@ -115,11 +231,6 @@ class Settings:
     top_up_times: Mapping[int, tuple[time, ...]] = field(
         default_factory=lambda: parse_top_up_times(DEFAULT_TOP_UP_TIMES)
     )
-    # Derives the links of later mails and signs the entrance passes (domain/entrance_code.py);
-    # required (from_env), never empty in a built Settings.
-    link_key: bytes = b""
-    # Signs the registration challenges; required (from_env), never empty in a built Settings.
-    altcha_hmac_key: bytes = b""
     altcha_max_number: int = DEFAULT_ALTCHA_MAX_NUMBER
     # The queue of read requests (SQS); none: documents are not read (the jobs do not need it).
     read_queue_url: str | None = None
@@ -134,6 +245,22 @@ class Settings:
     audit_table_name: str | None = None
     verification_policy: str = "required"
     identity_hold_days: int = DEFAULT_IDENTITY_HOLD_DAYS
+
+    @property
+    def identity_key(self) -> bytes:
+        """The HMAC key of the one-active-registration-per-person lock (IDENTITY_KEY)."""
+        return self.secrets.value(IDENTITY_KEY)
+
+    @property
+    def link_key(self) -> bytes:
+        """Derives the links of later mails and signs the entrance passes (LINK_KEY,
+        domain/tokens.py, domain/entrance_code.py)."""
+        return self.secrets.value(LINK_KEY)
+
+    @property
+    def altcha_hmac_key(self) -> bytes:
+        """Signs the registration challenges (ALTCHA_HMAC_KEY, services/proof_of_work.py)."""
+        return self.secrets.value(ALTCHA_HMAC_KEY)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -151,21 +278,18 @@ class Settings:
             raise ConfigurationError(f"{RETENTION_DAYS} must be a whole number of days") from exc
         if retention_days < 1:
             raise ConfigurationError(f"{RETENTION_DAYS} must be at least 1")
-        identity_key = required(IDENTITY_KEY)
-        if len(identity_key) < 16:
-            raise ConfigurationError(f"{IDENTITY_KEY} must be at least 16 characters")
-        altcha_hmac_key = required(ALTCHA_HMAC_KEY)
-        if len(altcha_hmac_key) < 16:
-            raise ConfigurationError(f"{ALTCHA_HMAC_KEY} must be at least 16 characters")
-        link_key = required(LINK_KEY)
-        if len(link_key) < 16:
-            raise ConfigurationError(f"{LINK_KEY} must be at least 16 characters")
+        for key in SECRET_KEYS:
+            if key in env:
+                raise ConfigurationError(
+                    f"{key} is a key: give its secret's name in {secret_variable(key)}, "
+                    "never its value"
+                )
         return cls(
             table_name=required(TABLE_NAME),
             documents_bucket=required(DOCUMENTS_BUCKET),
             mail_sender=required(MAIL_SENDER),
             web_base_url=required(WEB_BASE_URL).rstrip("/"),
-            identity_key=identity_key.encode("utf-8"),
+            secrets=Secrets.from_env(env),
             office_id=env.get(OFFICE_ID, "stuttgart").strip() or "stuttgart",
             retention_days=retention_days,
             ses_configuration_set=env.get(SES_CONFIGURATION_SET) or None,
@@ -192,8 +316,6 @@ class Settings:
                 **parse_top_up_times(DEFAULT_TOP_UP_TIMES),
                 **parse_top_up_times(env.get(TOP_UP_TIMES, "")),
             },
-            link_key=link_key.encode("utf-8"),
-            altcha_hmac_key=altcha_hmac_key.encode("utf-8"),
             altcha_max_number=_positive(env, ALTCHA_MAX_NUMBER, DEFAULT_ALTCHA_MAX_NUMBER),
             read_queue_url=env.get(READ_QUEUE_URL) or None,
             document_reader=_one_of(env, DOCUMENT_READER, DOCUMENT_READERS),

@@ -4,7 +4,8 @@
 follow the code (every `@app.route`, `@app.schedule`, `@app.on_sns_message`). This step walks
 every AWS::Serverless::Function in it and, from infra/functions.json, gives it
 
-- its environment (Ref/GetAtt of the stack's resources, the identity key from Secrets Manager),
+- its environment (Ref/GetAtt of the stack's resources; of its keys only the ARNs of their
+  secrets, which only it may read),
 - its own least-privilege role (the policy named in its entry, plus writing its own logs),
 - an explicit log group with retention (the role may not create log groups),
 - when invoked asynchronously (schedules, SNS): the failed-invocations queue as its on-failure
@@ -48,6 +49,8 @@ GAP_YEAR = 2027
 MAX_ALARM_DAYS = 7
 RETRIES = 2
 MAX_EVENT_AGE_SECONDS = 3600
+# The KMS key the secrets are encrypted with (infra/resources.json, KmsKeyId of each secret).
+SECRETS_KEY = "DataKey"
 
 Json = dict[str, Any]
 
@@ -75,6 +78,7 @@ def finalize(template: Mapping[str, Any], spec: Mapping[str, Any]) -> Json:
         log_group = f"{logical_id}LogGroup"
         resources[log_group] = _log_group(logical_id)
         statements = [_log_statement(log_group), *copy.deepcopy(spec["policies"][entry["policy"]])]
+        statements.extend(_grant_secrets(logical_id, props, entry, spec))
         events: Json = props.get("Events") or {}
         _bind_queues(events, spec.get("queues", {}))
         invoked_async = _is_async(logical_id, events)
@@ -254,6 +258,47 @@ def _set_environment(logical_id: str, props: Json, shared: Mapping[str, Any]) ->
             "in the cloud they come from the template (infra/functions.json) only"
         )
     variables.update(copy.deepcopy(dict(shared)))
+
+
+def _grant_secrets(
+    logical_id: str, props: Json, entry: Mapping[str, Any], spec: Mapping[str, Any]
+) -> list[Json]:
+    """The keys the function reads (its entry's `secrets`): each variable set to its secret's
+    ARN (never the value; chalicelib/config.py reads it at run time), and the statements that
+    let the role read exactly those secrets, decrypted with the stack's key through Secrets
+    Manager only. A function without `secrets` gets neither."""
+    variables: Mapping[str, str] = spec.get("secrets", {})
+    wanted = list(entry.get("secrets", []))
+    unknown = sorted(set(wanted) - set(variables))
+    if unknown:
+        raise FinalizeError(
+            f"{logical_id}: unknown secret variable(s) {', '.join(unknown)}: add them to "
+            "'secrets' in infra/functions.json"
+        )
+    if not wanted:
+        return []
+    environment: Json = props["Environment"]["Variables"]
+    for variable in wanted:
+        environment[variable] = {"Ref": variables[variable]}
+    return [
+        {
+            "Sid": "ReadOwnSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": [{"Ref": variables[variable]} for variable in wanted],
+        },
+        {
+            "Sid": "DecryptOwnSecrets",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": {"Fn::GetAtt": [SECRETS_KEY, "Arn"]},
+            "Condition": {
+                "StringEquals": {
+                    "kms:ViaService": {"Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"}
+                }
+            },
+        },
+    ]
 
 
 def _set_runtime_and_layers(props: Json, entry: Mapping[str, Any]) -> None:

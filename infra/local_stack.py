@@ -41,6 +41,7 @@ from chalicelib.domain.calendar import OFFICE_TZ
 from infra import local_cognito
 from infra.chalice_local import OVERRIDES_VARIABLE
 from infra.local_scheduler import DueRun, Invocation, due_runs, run_spec, utc_text
+from infra.local_secrets import create_stage_secrets
 from infra.staff_console import CognitoSettings, StaffConsoleServer
 from infra.table import create_table
 from infra.web_form import FormServer
@@ -1040,6 +1041,9 @@ class LocalStack:
         )["QueueUrl"]
         self.client("sesv2").create_email_identity(EmailIdentity=names.mail_sender)
         self.client("ses").verify_email_identity(EmailAddress=names.mail_sender)
+        # The keys, read by the API and the jobs from Secrets Manager as in the cloud.
+        stage = {**stage_environment(self._project_dir, self._stage), **self._env_overrides}
+        create_stage_secrets(self.client("secretsmanager"), stage)
         self._staff_pool = local_cognito.provision(self.endpoint_url)
 
 

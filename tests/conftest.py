@@ -22,6 +22,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib import bootstrap
 from chalicelib.config import READ_QUEUE_NAME, READ_QUEUE_URL
+from infra.local_secrets import create_stage_secrets
 from infra.table import create_table
 from tests.zone_documents import ZoneTextReader
 
@@ -133,8 +134,8 @@ def env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 @pytest.fixture
 def aws(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in-process, with the table, bucket, verified sender and read-requests queue of the
-    local stage."""
+    """moto in-process, with the table, bucket, verified sender, read-requests queue and keys
+    (Secrets Manager) of the local stage."""
     with mock_aws():
         queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
         monkeypatch.setenv(READ_QUEUE_URL, queue["QueueUrl"])
@@ -147,6 +148,8 @@ def aws(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         boto3.client("ses", region_name=REGION).verify_email_identity(
             EmailAddress=env["MAIL_SENDER"]
         )
+        # The keys, as `make run` makes them (infra/local_secrets.py LOCAL_KEYS).
+        create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), env)
         bootstrap.reset()
         yield
         bootstrap.reset()

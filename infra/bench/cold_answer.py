@@ -33,6 +33,7 @@ from infra.bench.cold_start import REPO_ROOT, compile_sources
 from infra.bench.registration import registration_body, solve
 from infra.bench.seeding import access_token, seed_waiting
 from infra.finalize import API_FUNCTION, API_HANDLERS
+from infra.local_secrets import create_stage_secrets
 from infra.local_stack import DUMMY_CREDENTIALS, REGION, free_ports, stage_environment
 from infra.table import create_table
 
@@ -127,6 +128,7 @@ def _emulation() -> Iterator[dict[str, str]]:
         boto3.client("ses", region_name=REGION).verify_email_identity(
             EmailAddress=environment[MAIL_SENDER]
         )
+        create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), environment)
         queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
         environment[READ_QUEUE_URL] = os.environ[READ_QUEUE_URL] = queue["QueueUrl"]
         yield environment

@@ -23,6 +23,7 @@ from chalicelib.config import (
     READ_QUEUE_URL,
     TABLE_NAME,
 )
+from infra.local_secrets import create_stage_secrets
 from infra.local_stack import DUMMY_CREDENTIALS, REGION, stage_environment
 from infra.table import create_table
 
@@ -53,6 +54,7 @@ def in_process_aws() -> Iterator[dict[str, str]]:
             boto3.client("ses", region_name=REGION).verify_email_identity(
                 EmailAddress=environment[MAIL_SENDER]
             )
+            create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), environment)
             queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
             environment[READ_QUEUE_URL] = os.environ[READ_QUEUE_URL] = queue["QueueUrl"]
             bootstrap.reset()

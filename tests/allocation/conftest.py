@@ -18,7 +18,7 @@ from app import app
 from chalicelib.adapters.dynamo_allocation import DynamoAllocationRepository
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
 from chalicelib.adapters.ses import SesMailer
-from chalicelib.config import DEFAULT_SERVICE_HOURS, parse_service_hours
+from chalicelib.config import DEFAULT_SERVICE_HOURS, LINK_KEY, parse_service_hours
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.registration import Registration, Status, TitleType
 from chalicelib.domain.schedule import ArrivalPlan
@@ -26,6 +26,7 @@ from chalicelib.domain.tokens import new_id
 from chalicelib.services.allocation import AllocationService
 from chalicelib.services.links import Links
 from chalicelib.services.ports import Clock
+from infra.local_secrets import LOCAL_KEYS
 from tests.conftest import REGION, TEST_ENV, FixedClock, sent_mails
 
 OFFICE = "stuttgart"
@@ -88,8 +89,8 @@ def build_service(
         retention_days=30,
         clock=clock,
         top_up_times=top_up_times,
-        links=Links(TEST_ENV["WEB_BASE_URL"], TEST_ENV["LINK_KEY"].encode()),
-        entrance_key=TEST_ENV["LINK_KEY"].encode(),
+        links=Links(TEST_ENV["WEB_BASE_URL"], LOCAL_KEYS[LINK_KEY].encode()),
+        entrance_key=LOCAL_KEYS[LINK_KEY].encode(),
     )
 
 

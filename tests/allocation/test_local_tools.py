@@ -23,6 +23,7 @@ from chalicelib.jobs import ALLOCATION_MON_TUE_WED_FRI, ALLOCATION_THU, END_OF_D
 from chalicelib.observability import log
 from infra import allocate
 from infra.local_scheduler import app_schedules, due_runs, fires_at
+from infra.local_secrets import create_stage_secrets
 from infra.table import create_table
 from tests.allocation.conftest import OFFICE, Queue
 from tests.conftest import REGION, TEST_ENV
@@ -111,6 +112,7 @@ def emulation(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[
     boto3.client("ses", region_name=REGION).verify_email_identity(
         EmailAddress=TEST_ENV["MAIL_SENDER"]
     )
+    create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), TEST_ENV)
     bootstrap.reset()
     # The service's logger is made once per process and writes to the sys.stdout of that
     # moment. Made first inside `allocate.main`, which points sys.stdout at stderr (here

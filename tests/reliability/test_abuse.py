@@ -342,4 +342,5 @@ def test_the_waf_blocks_one_ip_that_floods_the_api() -> None:
     association = resources["Resources"]["ApiWebAclAssociation"]["Properties"]
     assert association["WebACLArn"] == {"Fn::GetAtt": ["ApiWebAcl", "Arn"]}
     functions = json.loads(Path("infra/functions.json").read_text())
-    assert "ALTCHA_HMAC_KEY" in functions["environment"]  # the proof of work in the cloud too
+    # The proof of work in the cloud too: the API reads its key from Secrets Manager.
+    assert "ALTCHA_HMAC_KEY_SECRET" in functions["functions"]["APIHandler"]["secrets"]
