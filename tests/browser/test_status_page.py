@@ -181,7 +181,7 @@ def test_i_cannot_come_today_from_the_invitation_mail(
     de = messages("de")
     person = Person()
     link = queue_by_api(local_stack, person, "de").link
-    allocate_today(local_stack)
+    allocate_today(local_stack, window_to_come=True)
     invitation = local_stack.wait_for_mail(
         lambda m: m["To"] == person.email and _release_link(m) is not None
     )
