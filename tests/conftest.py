@@ -42,29 +42,6 @@ TEST_ENV = {
 del TEST_ENV["SERVICE_HOURS"]
 
 
-# For a run on pytest-xdist workers (`pytest -n 2 --dist loadgroup`): tests that use one
-# session's servers or build products stay on one worker, which starts them once: the
-# local stack (tests/e2e/conftest.py; the web form's browser tests and the API fuzzing), the staff
-# console's stack, the packaged template (tests/infra/: `chalice package` writes one cache,
-# .chalice/deployments/) and the safe-copy layer pip builds. The rest go to whichever worker is
-# free (a module-scoped fixture used by tests of both workers is built by each).
-XDIST_GROUPS = (
-    ("staff_stack", "staff-stack"),
-    ("local_stack", "local-stack"),
-    ("packaged", "packaged"),
-    ("layer", "safe-copy-layer"),
-)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        used = set(getattr(item, "fixturenames", ()))
-        group = next((g for fixture, g in XDIST_GROUPS if fixture in used), None)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 class FixedClock:
     """A clock the test sets; the service reads time only through it."""
 
