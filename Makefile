@@ -41,8 +41,9 @@ $(FORM_KERN): $(NPM_STAMP) web/build-kern.mjs
 web-form: $(FORM_KERN)
 
 ## Start the whole service locally: AWS emulation on 127.0.0.1:5000, API on 127.0.0.1:8000.
+## Other ports: make run ARGS="--moto-port 15000 --api-port 18000 --web-port 18080 --staff-port 18081"
 run: $(STAMP) $(STAFF_CONSOLE) $(FORM_KERN)
-	$(PY) -m infra.local_stack
+	$(PY) -m infra.local_stack $(ARGS)
 
 ## Today's allocation now, against the running `make run` (ARGS="--slots 5" opens the day first;
 ## ARGS=--end-of-day closes it). Prints the run's summary as JSON.

@@ -7,7 +7,8 @@ summary of ids and counts (JSON, the only thing on stdout; the service's logs go
 reachable; a run at the real time of an afternoon reaches none). `--end-of-day` closes a day
 instead (no-shows and their mails; only once the day is over, from
 20:00 office time); `--slots N` first sets the date's capacity (e.g. to allocate locally on a
-weekend). `make allocate ARGS="--slots 5"` runs it.
+weekend). `make allocate ARGS="--slots 5"` runs it. Exit codes: 0, 1 when the service
+refused, 2 when the emulation cannot be reached.
 
 The tests that need today's appointments whatever the hour (the browser tests) run it as the
 morning run would (TODAYS_APPOINTMENTS): a run at the real time reaches no window late in the
@@ -25,6 +26,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import EndpointConnectionError
 
 from chalicelib import bootstrap
 from chalicelib.domain.calendar import OFFICE_TZ, office_today
@@ -84,11 +88,31 @@ def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] | None
     except DomainError as error:
         print(f"refused: {error.detail}", file=sys.stderr)
         return 1
+    except (EndpointConnectionError, GetParameterError) as error:
+        if not _unreachable(error):
+            raise
+        print(
+            f"cannot reach the AWS emulation at {os.environ['AWS_ENDPOINT_URL']}: is `make run`"
+            " up? If it runs on other ports, give this command the AWS_ENDPOINT_URL its banner"
+            " prints (README, Two commands).",
+            file=sys.stderr,
+        )
+        return 2
     finally:
         sys.stdout = results
     if summary is not None:
         print(json.dumps(summary), flush=True)
     return 0
+
+
+def _unreachable(error: BaseException | None) -> bool:
+    """Whether `error`, or what it was raised from (Powertools wraps the secret's read), is
+    botocore's failure to connect."""
+    while error is not None:
+        if isinstance(error, EndpointConnectionError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _run(
