@@ -171,7 +171,8 @@ def registration_view(stack: LocalStack, link: str) -> dict[str, Any]:
 
 
 # The local stage's last arrival window starts at 23:00 and a run gives none sooner than
-# MINIMUM_NOTICE_MINUTES (60) ahead: from then on no window of today is still to come.
+# MINIMUM_NOTICE_MINUTES ahead (60 on make run's stack, 5 on the tests'): from 21:55 on, a
+# window still to come is not certain.
 LAST_RUN_WITH_A_WINDOW_TO_COME = time(21, 55)
 
 
