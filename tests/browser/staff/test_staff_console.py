@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,8 @@ def test_a_new_clerk_sets_a_password_and_an_authenticator_then_signs_in_with_a_c
     page.get_by_label("Passwort", exact=True).fill(local_cognito.FIRST_SIGN_IN_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
 
+    # Each step's first field has the focus: a keyboard user types on after Enter.
+    expect(page.get_by_label("Neues Passwort", exact=True)).to_be_focused()
     page.get_by_label("Neues Passwort", exact=True).fill("zu-kurz")
     page.get_by_label("Neues Passwort wiederholen").fill("zu-kurz")
     page.get_by_role("button", name="Passwort speichern").click()
@@ -61,6 +63,7 @@ def test_a_new_clerk_sets_a_password_and_an_authenticator_then_signs_in_with_a_c
     expect(page.get_by_role("img", name="QR-Code mit dem Schlüssel")).to_be_visible()
     secret = page.locator("[data-totp-secret]").inner_text()
     assert re.fullmatch(r"[A-Za-z2-7]+", secret)
+    expect(page.get_by_label("Sechsstelliger Code")).to_be_focused()
     assert_accessible(page, "authenticator set-up")
     shot(page, "totp-setup")
     enter_code(page, secret)
@@ -74,9 +77,10 @@ def test_a_new_clerk_sets_a_password_and_an_authenticator_then_signs_in_with_a_c
 
     page.get_by_label("Benutzername oder E-Mail").fill(local_cognito.FIRST_SIGN_IN_USER)
     page.get_by_label("Passwort", exact=True).fill(new_password)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill("000000")
-    page.get_by_role("button", name="Bestätigen").click()
+    page.get_by_label("Passwort", exact=True).press("Enter")
+    expect(page.get_by_label("Sechsstelliger Code")).to_be_focused()
+    page.keyboard.type("000000")
+    page.keyboard.press("Enter")
     expect(page.get_by_role("alert")).to_contain_text("Der Code stimmt nicht.")
     assert_accessible(page, "wrong code")
     shot(page, "totp")
@@ -146,6 +150,9 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     search = page.get_by_label("Suchen (Code, Name oder Geburtsdatum)")
     search.fill("nobody-such")
     expect(row).to_have_count(0)
+    expect(page.locator("[data-no-match]")).to_have_text(
+        "Keine Einladung dieses Tages passt zu „nobody-such“."
+    )
     search.fill("hadd")
     expect(row).to_be_visible()
     expect(page.locator("tr", has_text="Demir")).to_have_count(0)
@@ -209,7 +216,15 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     page.get_by_role("button", name="Zuteilung jetzt ausführen").click()
     page.get_by_role("dialog").get_by_role("button", name="Bestätigen").click()
     expect(page.get_by_role("status").filter(has_text="Zuteilung ausgeführt")).to_be_visible()
-    expect(page.get_by_role("table", name="Läufe")).to_contain_text("von Hand")
+    runs = page.get_by_role("table", name="Läufe")
+    expect(runs).to_contain_text("von Hand")
+    # Run times as people write them (Europe/Berlin), never ISO.
+    expect(runs).to_contain_text(re.compile(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr"))
+    expect(runs).not_to_contain_text(re.compile(r"\d{4}-\d\d-\d\dT"))
+    # The counts are disjoint: Haddad waits (arrived), Demir is invited and not here yet.
+    counts = page.locator("ul.counts").first
+    expect(counts).to_contain_text("angekommen, wartet 1")
+    expect(page.get_by_text("Jede Einladung zählt einmal")).to_be_visible()
 
 
 def test_after_the_window_the_desk_marks_a_person_missed_by_keyboard_and_can_undo_it(
@@ -288,6 +303,46 @@ def test_the_entrance_reads_the_invitations_qr_code_from_the_camera(
         expect(page.locator("video")).to_be_hidden()
     finally:
         camera.close()
+
+
+def test_the_entrance_tells_someone_early_when_their_window_starts(
+    browser: Browser, staff_stack: StaffStack, day: Day
+) -> None:
+    token = staff_stack.stack.staff_token("staff")
+    answer = requests.get(
+        f"{staff_stack.stack.api_url}/staff/appointments",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    (item,) = [
+        i for i in answer.json()["items"] if i["registration_id"] == day.with_a_pass.registration_id
+    ]
+    start = datetime.fromisoformat(item["window_start"])
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
+    try:
+        page = context.new_page()
+        sign_in(
+            page,
+            staff_stack.console_url,
+            "staff",
+            local_cognito.DEMO_PASSWORD,
+            staff_stack.secret("staff"),
+        )
+        # The page's clock 83 minutes before the window (13:37 for 15:00).
+        page.clock.set_fixed_time(start - timedelta(minutes=83))
+        page.get_by_role("link", name="Eingang").click()
+        code = page.get_by_label("Code der Einladung")
+        code.fill(item["reference"])
+        code.press("Enter")
+        verdict = page.locator("[data-verdict=ok]")
+        expect(verdict).to_contain_text("Demir, Yusuf")
+        expect(verdict).to_contain_text(
+            f"Früh: Ankunftsfenster beginnt um {start.astimezone(BERLIN):%H:%M} Uhr"
+        )
+        expect(verdict).not_to_contain_text("vorbei")
+    finally:
+        context.close()
 
 
 def test_a_review_shows_the_documents_and_takes_a_decision(
@@ -386,6 +441,27 @@ def test_the_office_head_changes_a_days_places_in_the_calendar(
     [set_day] = answer.json()["items"]
     assert (set_day["slots"], set_day["windows_set"]) == (11, True)
     assert [w["capacity"] for w in set_day["windows"][:8]] == [5, 1, 1, 1, 1, 1, 1, 0]
+
+    # A bad number: the API's field error, said at the field and marked there; nothing saved.
+    cell.click()
+    places = page.get_by_label(re.compile("Plätze am"))
+    places.fill("-3")
+    places.press("Enter")
+    expect(page.locator("#main .kern-error")).to_have_text(
+        "Bitte eine ganze Zahl von 0 bis 1000 eingeben (0 schließt den Tag)."
+    )
+    expect(places).to_have_attribute("aria-invalid", "true")
+    expect(places).to_be_focused()
+    expect(page.get_by_text("nicht vollständig oder nicht gültig")).to_have_count(0)
+    # Far above the usual 40 (more than three times): asked first; the cell shows what is saved.
+    places.fill("500")
+    places.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("500 Plätze sind mehr als das Dreifache der üblichen 40.")
+    dialog.get_by_role("button", name="Bestätigen").click()
+    expect(page.locator("#main").get_by_text("mit 500 Plätzen")).to_be_visible()
+    expect(cell).to_contain_text("500 Plätze")
+    expect(places).to_have_count(0)
 
 
 def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(

@@ -4,11 +4,13 @@ import { SessionEnded } from "./auth.js";
 import { has, lang, t } from "./i18n.js";
 
 export class ApiError extends Error {
-  constructor(message, status, code, detail = "") {
+  constructor(message, status, code, detail = "", errors = []) {
     super(message);
     this.status = status;
     this.code = code;
     this.detail = detail || "";
+    // The problem's field errors ([{field, message}]), for a page to mark its fields.
+    this.errors = errors;
   }
 }
 
@@ -88,6 +90,7 @@ export class Api {
     let message = code && has(`problem.${code}`) ? t(`problem.${code}`) : "";
     if (!message) message = data && typeof data.detail === "string" && data.detail ? data.detail : "";
     if (!message) message = response.status === 403 ? t("error.forbidden") : t("error.generic");
-    throw new ApiError(message, response.status, code, data && data.detail);
+    throw new ApiError(message, response.status, code, data && data.detail,
+      data && Array.isArray(data.errors) ? data.errors : []);
   }
 }

@@ -218,6 +218,17 @@ const TEXTS = {
     "entrance.none_found": "Heute ist niemand mit diesem Namen und Geburtsdatum eingeladen.",
     "entrance.arrive": "Als angekommen eintragen",
     "today.windows_plan": "{given} von {capacity} Plätzen vergeben",
+    // -- desk details (capacity checks, search, entrance early, counts) --
+    "capacity.plausible": "{slots} Plätze sind mehr als das Dreifache der üblichen {usual}. Trotzdem speichern?",
+    "capacity.invalid_places": "Bitte eine ganze Zahl von 0 bis 1000 eingeben (0 schließt den Tag).",
+    "today.no_match": "Keine Einladung dieses Tages passt zu „{query}“.",
+    "today.counts_legend": "Jede Einladung zählt einmal, nach ihrem Stand: eingeladen (noch nicht da), angekommen (wartet), bedient, abgewiesen, nicht erschienen.",
+    "today.count2.open": "eingeladen, noch nicht da {n}",
+    "today.count2.arrived": "angekommen, wartet {n}",
+    "today.count2.served": "bedient {n}",
+    "today.count2.rejected": "abgewiesen {n}",
+    "today.count2.no_show": "nicht erschienen {n}",
+    "entrance.early": "Früh: Ankunftsfenster beginnt um {start} Uhr. Bitte dann wiederkommen.",
   },
   en: {
     "app.name": "Notfalltermin – staff",
@@ -437,6 +448,17 @@ const TEXTS = {
     "entrance.none_found": "Nobody with this name and date of birth is invited today.",
     "entrance.arrive": "Record as arrived",
     "today.windows_plan": "{given} of {capacity} places given",
+    // -- desk details (capacity checks, search, entrance early, counts) --
+    "capacity.plausible": "{slots} places are more than three times the usual {usual}. Save anyway?",
+    "capacity.invalid_places": "Please enter a whole number from 0 to 1000 (0 closes the day).",
+    "today.no_match": "No invitation of this day matches “{query}”.",
+    "today.counts_legend": "Each invitation counts once, by its state: invited (not here yet), arrived (waiting), served, rejected, no-show.",
+    "today.count2.open": "invited, not here yet {n}",
+    "today.count2.arrived": "arrived, waiting {n}",
+    "today.count2.served": "served {n}",
+    "today.count2.rejected": "rejected {n}",
+    "today.count2.no_show": "no-show {n}",
+    "entrance.early": "Early: the arrival window starts at {start}. Please come back then.",
   },
 };
 

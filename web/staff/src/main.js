@@ -173,7 +173,8 @@ function newPasswordForm() {
     }
   });
   main.append(form);
-  document.getElementById("page-heading").focus();
+  // Straight into the field: a keyboard user types on after Enter.
+  first.input.focus();
 }
 
 function totpForm(setup) {
@@ -209,7 +210,8 @@ function totpForm(setup) {
     }
   });
   main.append(form);
-  document.getElementById("page-heading").focus();
+  // Straight into the code field: the code is typed right after the password's Enter.
+  code.input.focus();
 }
 
 function cognitoMessage(error, fallbackKey) {

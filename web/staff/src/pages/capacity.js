@@ -2,7 +2,10 @@
 // holidays (by name) shown, 24 and 31 December flagged; the office head sets a day's places or
 // each window's.
 import { lang, t, time } from "../i18n.js";
-import { alert, announce, button, field, h, heading } from "../ui.js";
+import { alert, announce, button, confirmDialog, field, h, heading } from "../ui.js";
+
+// A day's places above this many times the usual ask to be confirmed (a typo such as 500 for 50).
+const PLAUSIBLE_FACTOR = 3;
 
 function iso(date) {
   return date.toISOString().slice(0, 10);
@@ -10,6 +13,43 @@ function iso(date) {
 
 function windowText(w, long = false) {
   return long ? `${time(w.start)}–${time(w.end)}` : `${time(w.start)} ${w.capacity}`;
+}
+
+/** The usual places of a day: the median of the month's open days (the office's default). */
+function usualSlots(items) {
+  const open = items.filter((i) => !i.closed && i.slots > 0).map((i) => i.slots).sort((a, b) => a - b);
+  return open.length ? open[Math.floor(open.length / 2)] : 0;
+}
+
+/** The API's field errors (problem+json `errors`) marked on their fields, KERN's way. */
+function markErrors(fields, error) {
+  for (const f of fields) clearError(f);
+  const errors = Array.isArray(error.errors) ? error.errors : [];
+  let first = null;
+  for (const e of errors) {
+    const target = fields.find((f) => f.matches(String(e.field || "")));
+    if (!target || target.error) continue;
+    target.error = h("p", { class: "kern-error", id: `${target.input.id}-error` },
+      h("span", { class: "kern-icon kern-icon--danger", "aria-hidden": "true" }),
+      h("span", { class: "kern-body" }, t("capacity.invalid_places")));
+    target.wrapper.classList.add("kern-form-input--error");
+    target.input.classList.add("kern-form-input__input--error");
+    target.input.setAttribute("aria-invalid", "true");
+    target.input.setAttribute("aria-describedby", target.error.id);
+    target.input.after(target.error);
+    first = first || target.input;
+  }
+  if (first) first.focus();
+  return first !== null;
+}
+
+function clearError(f) {
+  if (f.error) f.error.remove();
+  f.error = null;
+  f.wrapper.classList.remove("kern-form-input--error");
+  f.input.classList.remove("kern-form-input__input--error");
+  f.input.removeAttribute("aria-invalid");
+  f.input.removeAttribute("aria-describedby");
 }
 
 function monthStart(text) {
@@ -33,6 +73,7 @@ export async function capacityPage(main, state) {
     title, status, grid, editor);
 
   let loads = 0;
+  let items = [];
 
   async function load() {
     // Months paged quickly: only the last one asked for is drawn.
@@ -48,12 +89,23 @@ export async function capacityPage(main, state) {
       return;
     }
     if (mine !== loads) return;
+    items = answer.items;
     title.textContent = shown.toLocaleDateString(lang() === "de" ? "de-DE" : "en-GB", { month: "long", year: "numeric", timeZone: "UTC" });
     const names = t("weekday.short").split(",");
     const cells = names.map((name) => h("div", { class: "weekday", "aria-hidden": "true" }, name));
     const offset = (shown.getUTCDay() + 6) % 7;
     for (let i = 0; i < offset; i += 1) cells.push(h("div", { "aria-hidden": "true" }));
-    for (const item of answer.items) cells.push(dayCell(item));
+    for (const item of items) cells.push(dayCell(item));
+    grid.replaceChildren(...cells);
+  }
+
+  /** The month redrawn from what is kept: after a save, with the API's answer for the day. */
+  function redraw() {
+    const names = t("weekday.short").split(",");
+    const cells = names.map((name) => h("div", { class: "weekday", "aria-hidden": "true" }, name));
+    const offset = (month.getUTCDay() + 6) % 7;
+    for (let i = 0; i < offset; i += 1) cells.push(h("div", { "aria-hidden": "true" }));
+    for (const item of items) cells.push(dayCell(item));
     grid.replaceChildren(...cells);
   }
 
@@ -91,7 +143,9 @@ export async function capacityPage(main, state) {
     status.replaceChildren(alert("success", message));
     announce(message);
     editor.replaceChildren();
-    await load();
+    // The API's answer is the day as stored: drawn as it is, not a second read of the month.
+    items = items.map((i) => (i.date === item.date ? { ...i, ...answer, date: item.date } : i));
+    redraw();
     const cell = grid.querySelector(`[data-date="${item.date}"]`);
     if (cell) cell.focus();
   }
@@ -103,19 +157,32 @@ export async function capacityPage(main, state) {
       h("div", { class: "kern-btn-wrapper" },
         h("button", { type: "submit", class: "kern-btn kern-btn--primary" }, h("span", { class: "kern-label" }, t("common.save"))),
         button(t("common.cancel"), () => editor.replaceChildren(), "secondary")));
+    const slotsField = { ...slots, error: null, matches: (name) => name === "slots" || name === "" };
     dayForm.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const typed = slots.input.value.trim();
+      const value = typed === "" ? Number.NaN : Number(typed);
+      const usual = Math.max(item.slots, usualSlots(items));
+      if (Number.isFinite(value) && usual > 0 && value > PLAUSIBLE_FACTOR * usual
+        && !(await confirmDialog(t("capacity.plausible", { slots: value, usual })))) {
+        slots.input.focus();
+        return;
+      }
+      status.replaceChildren();
       try {
-        await saved(item, label, await state.api.change("PUT", `/staff/capacity/${item.date}`, { slots: Number(slots.input.value) }));
+        // What is typed goes as it is: the API says what is wrong with it, field by field.
+        const body = { slots: Number.isFinite(value) ? value : typed };
+        await saved(item, label, await state.api.change("PUT", `/staff/capacity/${item.date}`, body));
       } catch (error) {
-        status.replaceChildren(alert("danger", error.message));
+        if (!markErrors([slotsField], error)) status.replaceChildren(alert("danger", error.message));
       }
     });
     // ...or each window's places (none over lunch, more at opening): the day's are their sum.
     const windows = (item.windows || []).map((w) => {
       const input = field(windowText(w, true), { type: "number", min: "0", max: "1000", value: String(w.capacity), "data-window": time(w.start), inputmode: "numeric" });
-      return { start: time(w.start), input: input.input, wrapper: input.wrapper };
+      return { start: time(w.start), input: input.input, wrapper: input.wrapper, error: null };
     });
+    windows.forEach((w, index) => { w.matches = (name) => name.startsWith(`windows.${index}.`) || name === `windows.${index}`; });
     const sum = h("p", { class: "kern-body", "aria-live": "polite", "data-window-sum": "" });
     const total = () => { sum.textContent = t("capacity.window_sum", { n: windows.reduce((a, w) => a + (Number(w.input.value) || 0), 0) }); };
     total();
@@ -130,10 +197,11 @@ export async function capacityPage(main, state) {
     windowForm.addEventListener("submit", async (event) => {
       event.preventDefault();
       const body = { windows: windows.map((w) => ({ start: w.start, capacity: Number(w.input.value) })) };
+      status.replaceChildren();
       try {
         await saved(item, label, await state.api.change("PUT", `/staff/capacity/${item.date}`, body));
       } catch (error) {
-        status.replaceChildren(alert("danger", error.message));
+        if (!markErrors(windows, error)) status.replaceChildren(alert("danger", error.message));
       }
     });
     editor.replaceChildren(dayForm, ...(windows.length ? [windowForm] : []));

@@ -85,7 +85,10 @@ export async function entrancePage(main, state) {
         start: time(answer.window_start), end: time(answer.window_end), at: time(answer.arrived_at),
       };
       const box = verdictBox(true, t(answer.verdict === "already_arrived" ? "entrance.already" : "entrance.ok", vars));
-      if (answer.late) box.append(h("p", { class: "kern-body kern-body--bold" }, t("entrance.late")));
+      // Early (the page's clock before the window's start): arrived, but asked to come back.
+      if (answer.window_start && Date.now() < new Date(answer.window_start).getTime()) {
+        box.append(h("p", { class: "kern-body kern-body--large kern-body--bold", "data-early": "" }, t("entrance.early", { start: time(answer.window_start) })));
+      } else if (answer.late) box.append(h("p", { class: "kern-body kern-body--bold" }, t("entrance.late")));
       result.replaceChildren(box);
     } catch (error) {
       const specific = error.code && has(`entrance.${error.code}`) ? t(`entrance.${error.code}`) : error.message;

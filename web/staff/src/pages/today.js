@@ -1,6 +1,7 @@
 // Today: the day's invitations grouped by arrival window, live counts, search, the desk's
 // decision with a confirmation, undo, and no-show once the window is over. Printable.
-import { t, day, officeToday, time } from "../i18n.js";
+import { fold } from "../fold.js";
+import { lang, t, day, officeToday, time } from "../i18n.js";
 import { alert, announce, badge, button, confirmDialog, field, h, heading, row, table } from "../ui.js";
 
 const REFRESH_MS = 20_000;
@@ -22,8 +23,15 @@ function formatReference(reference) {
   return reference.length === 8 ? `${reference.slice(0, 4)}-${reference.slice(4)}` : reference;
 }
 
-function fold(text) {
-  return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[-\s]/g, "").toLowerCase();
+/** An ISO time as "30.11.2026, 13:37 Uhr" (Europe/Berlin). */
+function stamp(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const text = date.toLocaleString(lang() === "de" ? "de-DE" : "en-GB", {
+    day: "2-digit", month: "2-digit", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Berlin",
+  });
+  return lang() === "de" ? `${text} Uhr` : text;
 }
 
 function matches(item, query) {
@@ -48,8 +56,9 @@ function countsOf(items) {
 }
 
 function countList(counts) {
-  return h("ul", { class: "counts" }, ["open", "arrived", "served", "rejected", "no_show"].map((name) =>
-    h("li", {}, badge(BADGE[name] || "info", t(`today.count.${name}`, { n: counts[name] || 0 })))));
+  // Disjoint: each invitation is counted once, by its state (the legend says so).
+  return h("ul", { class: "counts", "aria-label": t("today.counts_legend") }, ["open", "arrived", "served", "rejected", "no_show"].map((name) =>
+    h("li", {}, badge(BADGE[name] || "info", t(`today.count2.${name}`, { n: counts[name] || 0 })))));
 }
 
 export async function todayPage(main, state) {
@@ -91,7 +100,7 @@ export async function todayPage(main, state) {
     if (day.notice) parts.push(alert("info", day.notice));
     if (day.runs.length) {
       parts.push(table(t("runs.caption"), [t("runs.col.time"), t("runs.col.trigger"), t("runs.col.given"), t("runs.col.capacity")],
-        day.runs.map((run) => row([run.local_time, t(`runs.trigger.${run.trigger}`) === `runs.trigger.${run.trigger}` ? run.trigger : t(`runs.trigger.${run.trigger}`),
+        day.runs.map((run) => row([stamp(run.local_time), t(`runs.trigger.${run.trigger}`) === `runs.trigger.${run.trigger}` ? run.trigger : t(`runs.trigger.${run.trigger}`),
           `${run.given_before} → ${run.given_after}`, run.capacity]))));
     }
     if (state.isAdmin() && dateField.input.value === officeToday()) {
@@ -115,7 +124,10 @@ export async function todayPage(main, state) {
 
   /** The day's windows: the API's plan with its counts, or what the items say. */
   function windowsOf(items) {
-    if (Array.isArray(answer.windows) && answer.windows.length) return answer.windows;
+    // The counts are the items' own, disjoint (the API's `open` holds the arrived as well).
+    if (Array.isArray(answer.windows) && answer.windows.length) {
+      return answer.windows.map((w) => ({ ...w, ...countsOf(items.filter((i) => sameMinute(i.window_start, w.start))) }));
+    }
     const byStart = new Map();
     for (const item of items) {
       if (!byStart.has(item.window_start)) byStart.set(item.window_start, { start: item.window_start, end: item.window_end });
@@ -129,8 +141,11 @@ export async function todayPage(main, state) {
     const windows = windowsOf(items);
     const total = { open: 0, arrived: 0, served: 0, rejected: 0, no_show: 0 };
     for (const w of windows) for (const name of Object.keys(total)) total[name] += w[name] || 0;
-    const parts = [countList(total)];
+    const parts = [countList(total), h("p", { class: "kern-body kern-body--small" }, t("today.counts_legend"))];
     if (!items.length) parts.push(h("p", { class: "kern-body" }, t("today.empty")));
+    else if (query && !items.some((i) => matches(i, query))) {
+      parts.push(h("p", { class: "kern-body", "data-no-match": "" }, t("today.no_match", { query })));
+    }
     for (const w of windows) {
       const members = items.filter((i) => sameMinute(i.window_start, w.start) && matches(i, query));
       const hasPeople = items.some((i) => sameMinute(i.window_start, w.start));
