@@ -484,9 +484,9 @@ def test_figures_are_charts_and_a_csv_and_the_audit_names_who_did_what(
 
     page.get_by_role("link", name="Protokoll").click()
     trail = page.get_by_role("table", name="Protokoll")
-    expect(trail).to_contain_text("check_in")
-    expect(trail).to_contain_text("capacity_set")
-    expect(trail).to_contain_text("figures_export")
+    expect(trail).to_contain_text("Termin entschieden")
+    expect(trail).to_contain_text("Plätze geändert")
+    expect(trail).to_contain_text("Zahlen als CSV heruntergeladen")
     assert_accessible(page, "audit")
     shot(page, "audit")
 

@@ -1,7 +1,43 @@
 // Registration: the whole record and its history (the API audits every opening).
-import { dateTime, day, t } from "../i18n.js";
+import { dateTime, day, has, lang, t } from "../i18n.js";
 import { alert, announce, button, confirmDialog, h, heading, row, table } from "../ui.js";
 import { descriptionList, documentViewer } from "../documents.js";
+
+/** A label for a code under a prefix, the code itself when there is none. */
+function label(prefix, code) {
+  return has(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : code;
+}
+
+/** A language code (de, en, tr …) by its name in the console's language. */
+function languageName(code) {
+  if (!code) return code;
+  try {
+    return new Intl.DisplayNames([lang()], { type: "language" }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+/** One history entry's details in words: the changed fields labelled, reasons and outcomes named. */
+function historyDetail(item, documents) {
+  const parts = Object.entries(item.changes || {}).map(([key, value]) => {
+    let shown = value;
+    if (key === "outcome") shown = label("history.outcome", value);
+    else if (key === "document_id") {
+      const document_ = documents.find((d) => d.document_id === value);
+      shown = document_ ? `${label("kind", document_.kind)}, ${document_.filename}` : value;
+    } else if (key === "title_expires_on") {
+      shown = String(value).split(" -> ").map(day).join(" → ");
+    }
+    return `${has(`history.change.${key}`) ? t(`history.change.${key}`) : (has(`field.${key}`) ? t(`field.${key}`) : key)}: ${shown}`;
+  });
+  if (item.detail) {
+    parts.push(item.action === "review"
+      ? `${t("history.reasons")}: ${item.detail.split(",").map((r) => label("reason", r)).join(", ")}`
+      : `${t("history.reason")}: ${item.detail}`);
+  }
+  return parts.join("; ");
+}
 
 export async function recordPage(main, state) {
   if (!state.record) {
@@ -37,8 +73,8 @@ export async function recordPage(main, state) {
       [t("field.date_of_birth"), day(r.date_of_birth)],
       [t("field.nationality"), r.nationality],
       [t("field.email"), r.email],
-      [t("field.language"), r.language],
-      [t("field.title_type"), r.title_type],
+      [t("field.language"), languageName(r.language)],
+      [t("field.title_type"), label("title", r.title_type)],
       [t("field.title_number"), r.title_number],
       [t("field.title_expires_on"), day(r.title_expires_on)],
       [t("field.created_at"), dateTime(r.created_at)],
@@ -47,5 +83,6 @@ export async function recordPage(main, state) {
     h("h2", { class: "kern-heading-medium" }, t("record.documents")),
     h("div", { class: "side-by-side" }, (r.documents || []).map(documentViewer)),
     table(t("record.history"), [t("record.col.at"), t("record.col.actor"), t("record.col.action"), t("record.col.detail")],
-      (r.history || []).map((item) => row([dateTime(item.at), item.actor, item.action, item.detail || Object.entries(item.changes || {}).map(([k, v]) => `${k}: ${v}`).join("; ")]))));
+      (r.history || []).map((item) => row([dateTime(item.at), label("history.actor", item.actor),
+        label("history.action", item.action), historyDetail(item, r.documents || [])]))));
 }

@@ -1,12 +1,28 @@
 // Review: registrations whose documents a person must check; the documents beside the typed
 // and the machine-read data; verify, or reject with a reason; the expiry corrected.
 import { day, dateTime, has, t } from "../i18n.js";
-import { alert, announce, button, field, h, heading } from "../ui.js";
+import { alert, announce, button, field, h, heading, uid } from "../ui.js";
 import { descriptionList, documentViewer } from "../documents.js";
 
-function zoneOf(item) {
-  const read = item.documents.find((d) => d.zone);
-  return read ? read.zone : null;
+function kindLabel(kind) {
+  return has(`kind.${kind}`) ? t(`kind.${kind}`) : kind;
+}
+
+/** What was read from one document, headed by that document's kind and file name: the title's
+ * number and expiry only ever beside the title's, the passport's beside the passport's. */
+function readFrom(document_) {
+  const zone = document_.zone;
+  const own = document_.kind === "residence_title";
+  return h("div", { class: "kern-stack", "data-read-from": document_.kind },
+    h("p", { class: "kern-body kern-body--bold" }, t("review.read_from", { kind: kindLabel(document_.kind), name: document_.filename })),
+    descriptionList([
+      [t("field.family_name"), zone.family_name],
+      [t("field.given_names"), zone.given_names],
+      [t("field.date_of_birth"), day(zone.date_of_birth)],
+      [t("field.nationality"), zone.nationality],
+      [own ? t("field.title_number") : `${t("field.title_number")} (${kindLabel(document_.kind)})`, zone.document_number],
+      [own ? t("field.title_expires_on") : `${t("field.title_expires_on")} (${kindLabel(document_.kind)})`, day(zone.expires_on)],
+    ]));
 }
 
 export async function reviewPage(main, state) {
@@ -26,7 +42,7 @@ export async function reviewPage(main, state) {
 
   function card(item) {
     const name = `${item.family_name}, ${item.given_names}`;
-    const zone = zoneOf(item);
+    const readDocuments = item.documents.filter((d) => d.zone);
     const typed = descriptionList([
       [t("field.family_name"), item.family_name],
       [t("field.given_names"), item.given_names],
@@ -35,20 +51,30 @@ export async function reviewPage(main, state) {
       [t("field.title_number"), item.title_number],
       [t("field.title_expires_on"), day(item.title_expires_on)],
     ]);
-    const read = zone ? descriptionList([
-      [t("field.family_name"), zone.family_name],
-      [t("field.given_names"), zone.given_names],
-      [t("field.date_of_birth"), day(zone.date_of_birth)],
-      [t("field.nationality"), zone.nationality],
-      [t("field.title_number"), zone.document_number],
-      [t("field.title_expires_on"), day(zone.expires_on)],
-    ]) : h("p", { class: "kern-body" }, "–");
+    const read = readDocuments.length
+      ? h("div", { class: "kern-stack" }, readDocuments.map(readFrom))
+      : h("p", { class: "kern-body" }, t("review.read_none"));
     const reason = field(t("common.reason"), { autocomplete: "off" });
+    const reasonError = h("p", { class: "kern-error", id: uid("reason-error"), hidden: true });
+    reason.input.after(reasonError);
+    const reasonMissing = (missing) => {
+      reasonError.hidden = !missing;
+      reasonError.textContent = missing ? t("review.reason_missing") : "";
+      if (missing) {
+        reason.input.setAttribute("aria-invalid", "true");
+        reason.input.setAttribute("aria-describedby", reasonError.id);
+        reason.input.focus();
+      } else {
+        reason.input.removeAttribute("aria-invalid");
+        reason.input.removeAttribute("aria-describedby");
+      }
+    };
     const corrected = field(t("review.corrected"), { type: "date" });
     const message = h("div", { "aria-live": "polite" });
     async function decide(outcome) {
       const text = reason.input.value.trim();
-      if (text.length < 3) { reason.input.focus(); message.replaceChildren(alert("danger", t("common.reason"))); return; }
+      if (text.length < 3) { reasonMissing(true); return; }
+      reasonMissing(false);
       const body = { outcome, reason: text };
       if (corrected.input.value) body.corrected = { title_expires_on: corrected.input.value };
       try {

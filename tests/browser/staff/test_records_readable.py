@@ -1,0 +1,104 @@
+"""What the clerk trial found unreadable, in Chromium against the local stack: the audit in
+words (labels for the action codes, a desk decision and its undo as a sentence, the
+registration a link to its record), the review's missing reason said at the field, the
+machine reading headed by the document it comes from, and the record's values and history in
+German."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from infra import local_cognito
+from tests.browser.staff.conftest import Day, StaffStack, reference_of, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _desk(staff_stack: StaffStack, path: str, body: dict[str, Any]) -> None:
+    stack = staff_stack.stack
+    answer = requests.post(
+        f"{stack.api_url}{path}",
+        headers={"Authorization": f"Bearer {stack.staff_token('staff')}"},
+        json=body,
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_the_audit_names_actions_and_details_in_words(
+    console_page: Page, staff_stack: StaffStack, day: Day
+) -> None:
+    person = day.at_the_desk.registration_id
+    code = reference_of(staff_stack.stack, person)
+    _desk(staff_stack, "/staff/arrivals", {"code": code})
+    _desk(staff_stack, f"/staff/registrations/{person}/check-in", {"outcome": "data_correct"})
+    _desk(staff_stack, f"/staff/registrations/{person}/undo", {"reason": "falsche Person"})
+
+    page = console_page
+    sign_in(
+        page,
+        staff_stack.console_url,
+        "admin",
+        local_cognito.DEMO_PASSWORD,
+        staff_stack.secret("admin"),
+    )
+    page.get_by_role("link", name="Protokoll").click()
+    trail = page.get_by_role("table", name="Protokoll")
+    undo = trail.locator("tr", has_text="Entscheidung rückgängig gemacht")
+    expect(undo).to_contain_text("Entscheidung: bedient \u2013 Grund: falsche Person")
+    # Who: the staff member's user name as the token gives it (the local pool's "staff").
+    expect(undo.locator("td").nth(1)).to_have_text("staff")
+    expect(trail.locator("tr", has_text="Ankunft eingetragen")).to_contain_text(
+        "mit dem Code der Einladung"
+    )
+    expect(trail.locator("tr", has_text="Termin entschieden")).to_contain_text("Angaben stimmen")
+    for code_name in ("check_in", "arrival", "undo", "day_list_read", "served:"):
+        expect(trail).not_to_contain_text(code_name)
+
+    undo.get_by_role("link").click()
+    expect(page.get_by_role("heading", name=re.compile("Registrierung: Haddad"))).to_be_visible()
+    assert person not in page.url
+
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="Audit").click()
+    trail = page.get_by_role("table", name="Audit")
+    expect(trail.locator("tr", has_text="Undid a decision")).to_contain_text(
+        "Decision: served \u2013 reason: falsche Person"
+    )
+    page.get_by_role("button", name="Deutsch").click()
+
+
+def test_the_review_says_a_missing_reason_at_the_field_and_the_record_reads_german(
+    console_page: Page, day: Day
+) -> None:
+    page = console_page
+    page.get_by_role("link", name="Prüfung").click()
+    card = page.locator("article", has_text=day.review_family_name)
+    expect(card.get_by_text("Nichts maschinell gelesen.")).to_be_visible()
+    card.get_by_role("button", name="Angaben falsch: ablehnen").click()
+    reason = card.get_by_label("Begründung")
+    expect(reason).to_be_focused()
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_have_accessible_description("Bitte geben Sie eine Begründung an.")
+
+    card.get_by_role("button", name="Akte öffnen").click()
+    expect(page.get_by_role("heading", name=re.compile("Registrierung: Prüfling"))).to_be_visible()
+    details = page.locator("dl")
+    expect(details).to_contain_text("Aufenthaltserlaubnis")
+    expect(details).to_contain_text("Englisch")  # the language the person chose, "en"
+    expect(details).not_to_contain_text("residence_permit")
+    history = page.get_by_role("table", name="Verlauf")
+    expect(history).to_contain_text("Maschinelle Prüfung")
+    expect(history).to_contain_text("Dokument gelesen")
+    expect(history).to_contain_text("Ergebnis: nicht lesbar")
+    expect(history).to_contain_text("Dokument: Pass, passport.jpg")
+    expect(history).to_contain_text("Zur Prüfung durch eine Person gegeben")
+    expect(history).to_contain_text("Aufenthaltstitel maschinell nicht lesbar")
+    for code_name in ("machine", "unreadable", "checking", "document_id", "title_unreadable"):
+        expect(history).not_to_contain_text(code_name)
+    page.get_by_role("button", name="Zurück").click()
