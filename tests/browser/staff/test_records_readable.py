@@ -7,6 +7,7 @@ German."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,7 +15,16 @@ import requests
 from playwright.sync_api import Page, expect
 
 from infra import local_cognito
-from tests.browser.staff.conftest import Day, StaffStack, reference_of, sign_in
+from tests.applicant_flow import http_proof_of_work, registration_body
+from tests.browser.staff.conftest import (
+    Day,
+    StaffStack,
+    reference_of,
+    sign_in,
+    unreadable_document,
+)
+from tests.documents import corpus
+from tests.e2e.applicants import LINK, wait_until_read
 
 pytestmark = pytest.mark.e2e
 
@@ -102,3 +112,71 @@ def test_the_review_says_a_missing_reason_at_the_field_and_the_record_reads_germ
     for code_name in ("machine", "unreadable", "checking", "document_id", "title_unreadable"):
         expect(history).not_to_contain_text(code_name)
     page.get_by_role("button", name="Zurück").click()
+
+
+def _passport_read_title_not(staff_stack: StaffStack, email: str) -> dict[str, Any]:
+    """In review as the clerk found one: the passport's zone read (number P01234567, valid to
+    2031), the residence title a photo without a readable zone (`title_unreadable`)."""
+    stack = staff_stack.stack
+    api = stack.api_url
+    body: Any = {
+        **registration_body(email=email, given_names="Lina", family_name="Passlesung"),
+        "altcha": http_proof_of_work(api),
+    }
+    created = requests.post(f"{api}/registrations", json=body, timeout=10)
+    assert created.status_code == 201, created.text
+    mail = stack.wait_for_mail(lambda m: m["To"] == email)
+    link = LINK.search(mail.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
+    assert link is not None
+    auth = {"Authorization": f"Bearer {link['token']}"}
+    base = f"{api}/registrations/{link['id']}"
+    assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
+    passport = corpus.passport(
+        family_name=body["family_name"],
+        given_names=body["given_names"],
+        date_of_birth=date.fromisoformat(body["date_of_birth"]),
+        nationality=body["nationality"],
+        expires_on=date(2031, 5, 1),
+        document_number="P01234567",
+    )
+    for kind, filename, content in (
+        ("passport", "passport.jpg", passport),
+        ("residence_title", "card.jpg", unreadable_document("CARD (test)")),
+    ):
+        request: dict[str, Any] = {
+            "kind": kind,
+            "filename": filename,
+            "content_type": "image/jpeg",
+            "size_bytes": len(content),
+        }
+        granted = requests.post(f"{base}/documents", headers=auth, json=request, timeout=10)
+        assert granted.status_code == 201, granted.text
+        upload = granted.json()["upload"]
+        files = {"file": (filename, content, "image/jpeg")}
+        sent = requests.post(upload["url"], data=upload["fields"], files=files, timeout=10)
+        assert sent.status_code in (200, 201, 204), sent.text
+    wait_until_read(api, link["id"], auth)
+    answer = requests.post(f"{base}/submit", headers=auth, timeout=10)
+    assert answer.json()["status"] == "in_review", answer.text
+    typed: dict[str, Any] = body
+    return typed
+
+
+def test_the_review_says_which_document_each_machine_reading_comes_from(
+    console_page: Page, staff_stack: StaffStack
+) -> None:
+    typed = _passport_read_title_not(staff_stack, "passlesung.console@example.org")
+    page = console_page
+    page.get_by_role("link", name="Heute").click()
+    page.get_by_role("link", name="Prüfung").click()
+    card = page.locator("article", has_text="Passlesung")
+    read = card.locator("[data-read-from]")
+    # Only the passport was read: its reading is headed as the passport's, its number and
+    # expiry labelled as the passport's, never beside the title's as if they were the title's.
+    expect(read).to_have_count(1)
+    expect(read).to_have_attribute("data-read-from", "passport")
+    expect(read).to_contain_text("aus: Pass, Datei passport.jpg")
+    expect(read.locator("dt", has_text="Dokumentnummer (Pass)")).to_have_count(1)
+    expect(read.locator("dt", has_text="Gültig bis (Pass)")).to_have_count(1)
+    expect(read).to_contain_text("P01234567")
+    expect(card.get_by_text(typed["title_number"], exact=True)).to_have_count(1)  # typed only
