@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.s3_objects import delete_under, error_code, storage_unavailable
 from chalicelib.adapters.s3_safe_copies import (
     SAFE_COPIES_PREFIX,
     UPLOADS_PREFIX,
@@ -15,7 +16,6 @@ from chalicelib.adapters.s3_safe_copies import (
     unquoted,
 )
 from chalicelib.domain.documents import ContentType
-from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.observability import log
 from chalicelib.services.ports import Promotion, StoredObject, UploadGrant
 
@@ -25,10 +25,6 @@ _CHANGED = frozenset({"412", "PreconditionFailed", "NoSuchKey", "404"})
 # for a clean one (the others: THREATS_FOUND, UNSUPPORTED, ACCESS_DENIED, FAILED).
 SCAN_STATUS_TAG = "GuardDutyMalwareScanStatus"
 NO_THREATS_FOUND = "NO_THREATS_FOUND"
-
-
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 class S3DocumentStore:
@@ -71,9 +67,9 @@ class S3DocumentStore:
         try:
             head = self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            if _code(error) in _MISSING:
+            if error_code(error) in _MISSING:
                 return None
-            raise self._unavailable(error) from error
+            raise storage_unavailable(error) from error
         size = int(head["ContentLength"])
         etag = str(head["ETag"])
         prefix = b""
@@ -86,9 +82,9 @@ class S3DocumentStore:
                     IfMatch=etag,
                 )
             except ClientError as error:
-                if _code(error) in _CHANGED:
+                if error_code(error) in _CHANGED:
                     return None
-                raise self._unavailable(error) from error
+                raise storage_unavailable(error) from error
             prefix = body["Body"].read(prefix_length)
         return StoredObject(
             size=size, content_type=head.get("ContentType"), etag=etag, prefix=prefix
@@ -115,9 +111,9 @@ class S3DocumentStore:
                 MetadataDirective="COPY",
             )
         except ClientError as error:
-            if _code(error) in _CHANGED:
+            if error_code(error) in _CHANGED:
                 return Promotion.CHANGED
-            raise self._unavailable(error) from error
+            raise storage_unavailable(error) from error
         self.delete(source_key)
         return Promotion.DONE
 
@@ -148,9 +144,9 @@ class S3DocumentStore:
                 MetadataDirective="REPLACE",
             )
         except ClientError as error:
-            if _code(error) in _CHANGED:
+            if error_code(error) in _CHANGED:
                 return Promotion.CHANGED
-            raise self._unavailable(error) from error
+            raise storage_unavailable(error) from error
         self.delete(source_key)
         self._safe_copies.delete_copies(source_key)
         return Promotion.DONE
@@ -159,9 +155,9 @@ class S3DocumentStore:
         try:
             tags = self._client.get_object_tagging(Bucket=self._bucket, Key=key)["TagSet"]
         except ClientError as error:
-            if _code(error) in _MISSING:
+            if error_code(error) in _MISSING:
                 return None
-            raise self._unavailable(error) from error
+            raise storage_unavailable(error) from error
         for tag in tags:
             if tag.get("Key") == SCAN_STATUS_TAG:
                 return str(tag.get("Value"))
@@ -186,7 +182,7 @@ class S3DocumentStore:
         try:
             self._client.delete_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            raise self._unavailable(error) from error
+            raise storage_unavailable(error) from error
 
     def delete_prefix(self, prefix: str) -> None:
         """Every object under `prefix`; under `uploads/<r>/` also their safe copies (made from
@@ -195,20 +191,4 @@ class S3DocumentStore:
             self._safe_copies.delete_prefix(
                 SAFE_COPIES_PREFIX + prefix.removeprefix(UPLOADS_PREFIX)
             )
-        paginator = self._client.get_paginator("list_objects_v2")
-        try:
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
-                keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
-                if keys:
-                    self._client.delete_objects(
-                        Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True}
-                    )
-        except ClientError as error:
-            raise self._unavailable(error) from error
-
-    @staticmethod
-    def _unavailable(error: ClientError) -> ServiceUnavailable:
-        return ServiceUnavailable(
-            "Document storage is not available right now; please try again in a moment.",
-            aws_error=_code(error),
-        )
+        delete_under(self._client, self._bucket, prefix)

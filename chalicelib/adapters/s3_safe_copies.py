@@ -22,8 +22,8 @@ from urllib.parse import unquote_plus
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.s3_objects import delete_under, error_code, storage_unavailable
 from chalicelib.domain.documents import MAX_DOCUMENT_BYTES, ContentType, UnsafeDocument
-from chalicelib.domain.errors import ServiceUnavailable
 from chalicelib.domain.tokens import is_well_formed_id
 from chalicelib.observability import log
 from chalicelib.services.ports import DocumentSanitiser
@@ -97,17 +97,6 @@ def uploads_created(message_body: str) -> list[CreatedUpload]:
     return created
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _unavailable(error: ClientError) -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "Document storage is not available right now; please try again in a moment.",
-        aws_error=_code(error),
-    )
-
-
 class S3SafeCopies:
     """Makes and finds the safe copies of uploads in the documents bucket."""
 
@@ -133,10 +122,10 @@ class S3SafeCopies:
             )
             content = found["Body"].read(MAX_DOCUMENT_BYTES + 1)
         except ClientError as error:
-            if _code(error) in _CHANGED:
+            if error_code(error) in _CHANGED:
                 log().info("safe_copy_source_gone")
                 return None
-            raise _unavailable(error) from error
+            raise storage_unavailable(error) from error
         declared = str(found.get("ContentType") or "")
         try:
             if len(content) > MAX_DOCUMENT_BYTES:
@@ -165,7 +154,7 @@ class S3SafeCopies:
                 Metadata=metadata,
             )
         except ClientError as error:
-            raise _unavailable(error) from error
+            raise storage_unavailable(error) from error
         parts = key.split("/")
         log().info(
             "safe_copy_made",
@@ -185,9 +174,9 @@ class S3SafeCopies:
         try:
             head = self._client.head_object(Bucket=self._bucket, Key=key)
         except ClientError as error:
-            if _code(error) in _MISSING:
+            if error_code(error) in _MISSING:
                 return None
-            raise _unavailable(error) from error
+            raise storage_unavailable(error) from error
         metadata = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
         if metadata.get(SOURCE_ETAG) != unquoted(etag):
             return None  # not ours: nothing but the sanitiser writes here
@@ -202,13 +191,4 @@ class S3SafeCopies:
             self.delete_prefix(folder)
 
     def delete_prefix(self, prefix: str) -> None:
-        paginator = self._client.get_paginator("list_objects_v2")
-        try:
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
-                keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
-                if keys:
-                    self._client.delete_objects(
-                        Bucket=self._bucket, Delete={"Objects": keys, "Quiet": True}
-                    )
-        except ClientError as error:
-            raise _unavailable(error) from error
+        delete_under(self._client, self._bucket, prefix)
