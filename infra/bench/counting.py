@@ -105,3 +105,16 @@ def items_read(operation: str, parsed: dict[str, Any]) -> int:
     if operation == "TransactGetItems":
         return sum(1 for r in parsed.get("Responses", []) if "Item" in r)
     return 0
+
+
+def read_the_keys_first() -> int:
+    """Reads every key this process's function may read (chalicelib/config.py Secrets), as its
+    first request does, so that the calls counted afterwards are a warm request's: a function
+    instance reads each key once, then again only after the cache age (300 s). Returns how many
+    keys it read (one GetSecretValue each, counted apart in docs/performance.md)."""
+    from chalicelib import bootstrap  # noqa: PLC0415  (settings on first use, inside moto)
+
+    secrets = bootstrap.container().settings.secrets
+    for key in secrets.named:
+        secrets.value(key)
+    return len(secrets.named)

@@ -19,7 +19,7 @@ from moto.ses.models import ses_backends
 
 from chalicelib.config import DOCUMENTS_BUCKET, TABLE_NAME
 from chalicelib.domain.calendar import office_today
-from infra.bench.counting import AwsCalls
+from infra.bench.counting import AwsCalls, read_the_keys_first
 from infra.bench.seeding import access_token, seed_waiting, waiting_registration
 from infra.local_stack import REGION
 
@@ -87,6 +87,7 @@ def measure_registration(environment: dict[str, str]) -> RegistrationCost:
     from app import app  # noqa: PLC0415  (the app reads its settings on first use, inside moto)
 
     today = office_today(_now())
+    read_the_keys_first()
     calls = AwsCalls()
     with calls.on_default_session(), Client(app) as client:
         answer = client.http.get("/registrations/challenge")
@@ -182,6 +183,7 @@ def measure_status_read(environment: dict[str, str], position: int) -> AwsCalls:
         position,
         first_expiry,
     )
+    read_the_keys_first()
     calls = AwsCalls()
     with calls.on_default_session(), Client(app) as client:
         answer = client.http.get(

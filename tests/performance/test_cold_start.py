@@ -57,7 +57,7 @@ os.environ.clear()
 import importlib, chalicelib.jobs, chalicelib.mail_events
 importlib.import_module(API)
 from chalicelib import bootstrap, mail
-assert bootstrap.container.cache_info().currsize == 0, "the container was built"
+assert bootstrap._built.cache_info().currsize == 0, "the container was built"
 assert mail._environment.cache_info().currsize == 0, "templates were compiled"
 """
     done = subprocess.run(
