@@ -265,6 +265,11 @@ def test_the_staff_pool_is_invitation_only_with_mfa_and_two_groups(packaged: Pac
     assert pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
     assert pool["DeletionProtection"] == "ACTIVE"
+    # A user name of the office's choosing, the e-mail address an alias: the access token's
+    # username (what the audit records as who) is then a name, not the pool's random id.
+    assert "UsernameAttributes" not in pool
+    assert pool["AliasAttributes"] == ["email"]
+    assert pool["UsernameConfiguration"] == {"CaseSensitive": False}
     groups = {
         g["Properties"]["GroupName"]: g["Properties"]["UserPoolId"]
         for g in packaged.of_type("AWS::Cognito::UserPoolGroup").values()
