@@ -23,10 +23,25 @@ def _client(service: str) -> Any:
     return _clients[service]
 
 
+_keys: dict[str, str] = {}
+
+
+def _read_keys(*variables: str) -> None:
+    """The keys the service's function reads on its first request (one GetSecretValue each,
+    from the secrets its <KEY>_SECRET variables name; chalicelib/config.py Secrets), once."""
+    for variable in variables:
+        secret_id = os.environ.get(variable)
+        if secret_id and variable not in _keys:
+            answer = _client("secretsmanager").get_secret_value(SecretId=secret_id)
+            _keys[variable] = answer["SecretString"]
+
+
 @app.route("/registrations/{registration_id}", methods=["GET"])
 def status(registration_id: str) -> dict[str, Any]:
-    """The registration (one Query), the queue's six counts (one BatchGetItem) and the count
-    of the minute bucket (one Query), as a waiting registration's status read makes them."""
+    """The keys (link, identity) on the first request; the registration (one Query), the
+    queue's six counts (one BatchGetItem) and the count of the minute bucket (one Query), as a
+    waiting registration's status read makes them."""
+    _read_keys("LINK_KEY_SECRET", "IDENTITY_KEY_SECRET")
     table = os.environ["TABLE_NAME"]
     ddb = _client("dynamodb")
     found = ddb.query(
@@ -63,7 +78,9 @@ def status(registration_id: str) -> dict[str, Any]:
 def register() -> Response:
     """The spent proof of work (PutItem), the person's lock under the identity key of before
     issue 15 (one GetItem, consistent), the registration with its lock (one
-    TransactWriteItems), the mail with the link (one SES SendEmail)."""
+    TransactWriteItems), the mail with the link (one SES SendEmail); before them, on the first
+    request, the three keys."""
+    _read_keys("ALTCHA_HMAC_KEY_SECRET", "IDENTITY_KEY_SECRET", "LINK_KEY_SECRET")
     table = os.environ["TABLE_NAME"]
     request = app.current_request
     body = request.json_body if request else {}
