@@ -77,7 +77,7 @@ bench: $(STAMP)
 
 ## Reliability and security (docs/reliability.md): the tests marked `reliability` with the full
 ## budget (a few thousand generated requests, 10 to 15 minutes), then their figures into the doc.
-verify: $(STAMP)
+verify: $(STAMP) $(FORM_KERN)
 	rm -f var/reliability/figures.json
 	RELIABILITY_BUDGET=full $(PY) -m pytest -m reliability $(ARGS)
 	$(PY) -m tests.reliability.report
