@@ -369,7 +369,7 @@ def _staff_paths() -> dict[str, Any]:
                 _json(staff_schemas.CapacityDay, "The date's capacity"),
                 body=staff_schemas.CapacityRequest,
                 parameters=[{"name": "day", "in": "path", "required": True, "schema": _DATE}],
-                problems=(400, 415, 422),
+                problems=(400, 413, 415, 422),
             )
         },
         "/staff/allocations": {

@@ -52,6 +52,10 @@ def test_queue_in_order_paginated_with_masked_numbers(
 def test_queue_rejects_bad_paging(desk: StaffClient) -> None:
     problem(desk.get("/staff/queue?limit=0"), 422, "validation_failed")
     problem(desk.get("/staff/queue?limit=abc"), 422, "validation_failed")
+    # Empty is a bad value, not the default (found by make verify's negative fuzzing).
+    problem(desk.get("/staff/queue?limit="), 422, "validation_failed")
+    problem(desk.get("/staff/reviews?limit="), 422, "validation_failed")
+    problem(desk.get("/staff/queue?limit=%D9%A3"), 422, "validation_failed")  # Arabic-Indic 3
     problem(desk.get("/staff/queue?cursor=not-a-cursor"), 422, "validation_failed")
 
 
