@@ -64,7 +64,7 @@ def _query(name: str) -> str | None:
 def _limit() -> int:
     """The page size asked for (1 to 100; 50 when the query has no `limit`). An empty `limit=`
     is a bad value, not an absent one (the OpenAPI says integer). Raises ValidationFailed."""
-    params = staff_routes.current_request.query_params or {}
+    params: dict[str, str] = staff_routes.current_request.query_params or {}
     if "limit" not in params:
         return 50
     raw = params["limit"]
