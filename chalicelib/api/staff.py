@@ -64,10 +64,10 @@ def _query(name: str) -> str | None:
 def _limit() -> int:
     """The page size asked for (1 to 100; 50 when the query has no `limit`). An empty `limit=`
     is a bad value, not an absent one (the OpenAPI says integer). Raises ValidationFailed."""
-    params: dict[str, str] = staff_routes.current_request.query_params or {}
-    if "limit" not in params:
+    params = staff_routes.current_request.query_params
+    if params is None or "limit" not in params:
         return 50
-    raw = params["limit"]
+    raw: str = params["limit"]
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
         raise ValidationFailed(
             "limit must be a whole number from 1 to 100.",
