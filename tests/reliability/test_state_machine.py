@@ -529,17 +529,23 @@ class RegistrationLife(RuleBasedStateMachine):
             self.last_seen[registration_id] = now
 
 
-def test_registration_life_keeps_its_invariants(env: dict[str, str], figures: Figures) -> None:
-    machine = RegistrationLife.TestCase
-    machine.settings = settings(
-        max_examples=60 if FULL else 8,
-        stateful_step_count=50 if FULL else 40,
+def _walk(machine: type[RuleBasedStateMachine], examples: int, steps: int) -> None:
+    """Runs the machine for `examples` walks of up to `steps` rules, the same walks every run
+    (derandomized, no example database): a failure is found again by running again."""
+    case = machine.TestCase
+    case.settings = settings(
+        max_examples=examples,
+        stateful_step_count=steps,
         deadline=None,
         derandomize=True,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-    machine().runTest()
+    case().runTest()
+
+
+def test_registration_life_keeps_its_invariants(env: dict[str, str], figures: Figures) -> None:
+    _walk(RegistrationLife, examples=60 if FULL else 8, steps=50 if FULL else 40)
     counts = {
         key: _MACHINE_FIGURES.counts.pop(key, {"tried": 0, "bad": 0})
         for key in ("state_machine.steps", "state_machine.invitations", "state_machine.check_ins")
@@ -1086,16 +1092,7 @@ class AppointmentDays(RuleBasedStateMachine):
 
 
 def test_appointment_days_keep_their_rules(env: dict[str, str], figures: Figures) -> None:
-    machine = AppointmentDays.TestCase
-    machine.settings = settings(
-        max_examples=40 if FULL else 6,
-        stateful_step_count=60 if FULL else 30,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    machine().runTest()
+    _walk(AppointmentDays, examples=40 if FULL else 6, steps=60 if FULL else 30)
     keys = (
         "state_machine.day_steps",
         "state_machine.day_invitations",
