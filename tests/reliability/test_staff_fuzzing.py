@@ -25,7 +25,7 @@ from chalicelib.api.openapi import openapi_document
 from tests.applicant_flow import queued
 from tests.conftest import FixedClock
 from tests.reliability.conftest import Figures, budget, generated
-from tests.reliability.test_api_fuzzing import CHECKS
+from tests.reliability.test_api_fuzzing import CHECKS, CONFIG
 from tests.staff.conftest import pool
 from tests.staff_tokens import StaffPool
 
@@ -33,7 +33,7 @@ __all__ = ["pool"]
 pytestmark = pytest.mark.reliability
 
 BASE = "http://staff.test"
-SCHEMA = schemathesis.openapi.from_dict(openapi_document())
+SCHEMA = schemathesis.openapi.from_dict(openapi_document(), config=CONFIG)
 OPERATIONS = sorted(
     (method.upper(), path)
     for path, item in openapi_document()["paths"].items()
