@@ -1,34 +1,19 @@
-"""Applicant routes: public, the registration's access token is the only key."""
+"""Applicant routes: public, the registration's access token is the only key.
+
+The routes that take a body import their request models (api/schemas.py, pydantic) when they
+are first called: the status read, which people wait for at 07:45, loads no pydantic; its answer
+is built by api/views.py (docs/performance.md 7.4).
+"""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.http import bearer_token, empty_response, json_response, parse_body, route
-from chalicelib.api.schemas import (
-    AppointmentView,
-    CorrectionRequest,
-    DocumentRequest,
-    DocumentView,
-    MismatchView,
-    ProofOfWorkChallenge,
-    RegistrationCreated,
-    RegistrationRequest,
-    RegistrationView,
-    UploadForm,
-    UploadGranted,
-)
+from chalicelib.api.views import registration_view
 from chalicelib.bootstrap import container
-from chalicelib.domain.calendar import office_today
-from chalicelib.domain.documents import Document
-from chalicelib.domain.entrance_code import entrance_pass
 from chalicelib.domain.errors import Unauthorized
-from chalicelib.domain.registration import AT_THE_DESK, Appointment, Registration, Status
-from chalicelib.domain.verification import check_document
-from chalicelib.mail import map_link
-from chalicelib.services.registration import NewDocument, NewRegistration, RegistrationStatus
+from chalicelib.services.registration import NewDocument, NewRegistration
 
 applicant_routes = Blueprint(__name__)
 
@@ -44,6 +29,8 @@ def _token() -> str:
 
 @route(applicant_routes, "/registrations/challenge", methods=["GET"])
 def registration_challenge() -> Response:
+    from chalicelib.api.schemas import ProofOfWorkChallenge  # noqa: PLC0415  (module docstring)
+
     c = container()
     challenge = c.proof_of_work.challenge(c.clock())
     return json_response(ProofOfWorkChallenge.model_validate(challenge.as_dict()))
@@ -51,6 +38,11 @@ def registration_challenge() -> Response:
 
 @route(applicant_routes, "/registrations", methods=["POST"])
 def register() -> Response:
+    from chalicelib.api.schemas import (  # noqa: PLC0415  (module docstring)
+        RegistrationCreated,
+        RegistrationRequest,
+    )
+
     body = parse_body(applicant_routes.current_request, RegistrationRequest)
     c = container()
     now = c.clock()
@@ -83,6 +75,12 @@ def confirm_email(registration_id: str) -> Response:
 
 @route(applicant_routes, "/registrations/{registration_id}/documents", methods=["POST"])
 def request_upload(registration_id: str) -> Response:
+    from chalicelib.api.schemas import (  # noqa: PLC0415  (module docstring)
+        DocumentRequest,
+        UploadForm,
+        UploadGranted,
+    )
+
     token = _token()
     body = parse_body(applicant_routes.current_request, DocumentRequest)
     c = container()
@@ -110,6 +108,8 @@ def submit(registration_id: str) -> Response:
 
 @route(applicant_routes, "/registrations/{registration_id}/corrections", methods=["POST"])
 def correct(registration_id: str) -> Response:
+    from chalicelib.api.schemas import CorrectionRequest  # noqa: PLC0415  (module docstring)
+
     token = _token()
     body = parse_body(applicant_routes.current_request, CorrectionRequest)
     changes = {k: str(v) for k, v in body.model_dump(mode="json", exclude_none=True).items()}
@@ -141,69 +141,3 @@ def withdraw(registration_id: str) -> Response:
     c.allocation.give_back_place(c.applicants.authorize(registration_id, token), now)
     c.applicants.withdraw(registration_id, token, now)
     return empty_response()
-
-
-def registration_view(status: RegistrationStatus) -> RegistrationView:
-    r = status.registration
-    appointment = appointment_view(r.appointment)
-    can_release = False
-    if appointment is not None and r.status in AT_THE_DESK:
-        c = container()
-        now = c.clock()
-        today = office_today(now)
-        can_release = (
-            r.status is Status.INVITED
-            and r.queued_at is not None  # invited from review: withdraw, not release
-            and appointment.date == today
-            and now < datetime.fromisoformat(appointment.window_end)
-        )
-        if appointment.date == today and r.reference:
-            # Signed with the link key, as the invitation's QR code is, without building the
-            # allocation service: a status read needs none of its modules (performance.md 7.4).
-            signed = entrance_pass(c.settings.link_key, r.office_id, today, r.reference)
-            appointment = appointment.model_copy(update={"entrance_pass": signed})
-    return RegistrationView(
-        registration_id=r.registration_id,
-        status=r.status,
-        given_names=r.given_names,
-        family_name=r.family_name,
-        date_of_birth=r.date_of_birth,
-        title_type=r.title_type,
-        title_expires_on=r.title_expires_on,
-        documents=[document_view(r, d) for d in r.documents],
-        missing_documents=r.missing_documents,
-        queue_position=status.queue_position,
-        appointment=appointment,
-        reference=r.reference,
-        can_release=can_release,
-        released_on=r.released_on,
-    )
-
-
-def document_view(registration: Registration, document: Document) -> DocumentView:
-    checked = check_document(registration, document)
-    return DocumentView(
-        document_id=document.document_id,
-        kind=document.kind,
-        filename=document.filename,
-        status=document.status.value,
-        check=checked.check,
-        mismatches=[
-            MismatchView(
-                field=m.field, typed=m.typed, document=m.document, correctable=m.correctable
-            )
-            for m in checked.mismatches
-        ],
-    )
-
-
-def appointment_view(appointment: Appointment | None) -> AppointmentView | None:
-    if appointment is None:
-        return None
-    return AppointmentView(
-        date=appointment.date,
-        window_start=appointment.window_start,
-        window_end=appointment.window_end,
-        address=appointment.address,
-        map_link=map_link(appointment.address),
-    )

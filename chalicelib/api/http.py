@@ -5,21 +5,29 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from chalice.app import Request, Response
-from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.problems import NO_STORE, from_domain_error, from_validation_error
 from chalicelib.domain.errors import DomainError, PayloadTooLarge
 
+if TYPE_CHECKING:
+    # Not imported at run time: a route without a body (the status read) loads no pydantic;
+    # a route with one has imported it with its request model (docs/performance.md 7.4).
+    from pydantic import BaseModel
+
 MAX_BODY_BYTES = 16 * 1024
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 P = ParamSpec("P")
 
 
 def parse_body(request: Request, model: type[M]) -> M:
+    """`model` validated from the JSON body; PayloadTooLarge over MAX_BODY_BYTES, ValidationFailed
+    or MalformedRequest (api/problems.py) when it does not fit."""
+    from pydantic import ValidationError  # noqa: PLC0415  (loaded with `model`, see above)
+
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The request body may be at most {MAX_BODY_BYTES} bytes.")
@@ -38,7 +46,8 @@ def bearer_token(request: Request) -> str | None:
 
 
 def json_response(body: BaseModel | dict[str, Any], status: int = 200) -> Response:
-    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else body
+    """`body` (a response model, or a JSON object built by api/views.py) as application/json."""
+    payload = body if isinstance(body, dict) else body.model_dump(mode="json")
     return Response(
         body=json.dumps(payload, ensure_ascii=False),
         status_code=status,

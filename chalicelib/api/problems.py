@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
-from pydantic import ValidationError
 
 from chalicelib.domain.errors import DomainError, FieldError, MalformedRequest, ValidationFailed
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 NO_STORE = {"Cache-Control": "no-store"}

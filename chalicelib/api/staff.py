@@ -10,10 +10,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.applicant import appointment_view
 from chalicelib.api.http import empty_response, json_response, parse_body
 from chalicelib.api.problems import NO_STORE
-from chalicelib.api.schemas import MismatchView
+from chalicelib.api.schemas import AppointmentView, MismatchView
 from chalicelib.api.staff_auth import staff_route
 from chalicelib.api.staff_schemas import (
     AllocationRequest,
@@ -39,6 +38,7 @@ from chalicelib.api.staff_schemas import (
     ZoneView,
     mask_document_number,
 )
+from chalicelib.api.views import appointment_view, mismatch_view
 from chalicelib.bootstrap import container
 from chalicelib.domain.allocation import DayCapacity
 from chalicelib.domain.calendar import office_today
@@ -149,7 +149,9 @@ def registration_record(staff: StaffIdentity, registration_id: str) -> Response:
         created_at=r.created_at,
         email_confirmed_at=r.email_confirmed_at,
         queued_at=r.queued_at,
-        appointment=appointment_view(r.appointment),
+        appointment=AppointmentView.model_validate(appointment_view(r.appointment))
+        if r.appointment
+        else None,
         checked_in_at=r.checked_in_at,
         rejection_reason=r.rejection_reason,
         mail_undeliverable=r.mail_undeliverable_reason,
@@ -447,12 +449,7 @@ def staff_document(
         download_url=url,
         check=checked.check,
         zone=ZoneView.model_validate(asdict(zone)) if zone else None,
-        mismatches=[
-            MismatchView(
-                field=m.field, typed=m.typed, document=m.document, correctable=m.correctable
-            )
-            for m in checked.mismatches
-        ],
+        mismatches=[MismatchView.model_validate(mismatch_view(m)) for m in checked.mismatches],
     )
 
 

@@ -53,9 +53,13 @@ class Context:
 answer = module.app(json.loads(os.environ["BENCH_EVENT"]), Context())
 ms = (time.perf_counter() - started) * 1000
 cpu_ms = (time.process_time() - cpu_started) * 1000
+heavy = sorted({n.partition(".")[0] for n in sys.modules} & set(sys.argv[2:]))
 print(json.dumps({"ms": ms, "cpu_ms": cpu_ms, "status": answer["statusCode"],
-                  "body": answer["body"][:500]}))
+                  "body": answer["body"][:500], "heavy": heavy}))
 """
+# The libraries a first answer may or may not need, each tens of milliseconds to import: the
+# child says which of them it loaded (tests/performance/test_first_answer.py).
+HEAVY_LIBRARIES = ("pydantic", "pydantic_core", "email_validator", "jinja2")
 # The module the applicant API function's Lambda imports (its handler in the packaged template).
 APP = API_HANDLERS[API_FUNCTION].rpartition(".")[0]
 FLOOR = "infra.bench.floor_app"
@@ -103,7 +107,7 @@ class ColdAnswers:
 
 
 @contextmanager
-def _emulation() -> Iterator[dict[str, str]]:
+def emulation() -> Iterator[dict[str, str]]:
     """A moto server with the stage's table, bucket, sender and queue; the environment of a
     function that uses it."""
     (port,) = free_ports(1)
@@ -138,7 +142,7 @@ def _emulation() -> Iterator[dict[str, str]]:
         server.stop()
 
 
-def _registration_events(count: int, environment: dict[str, str]) -> list[dict[str, Any]]:
+def registration_events(count: int, environment: dict[str, str]) -> list[dict[str, Any]]:
     """`count` POST /registrations events, each with its own solved challenge and person."""
     from chalice.test import Client  # noqa: PLC0415
 
@@ -159,12 +163,18 @@ def _registration_events(count: int, environment: dict[str, str]) -> list[dict[s
     return events
 
 
-def _first_answer(
-    module: str, event: dict[str, Any], environment: dict[str, str]
-) -> tuple[float, float]:
-    """(ms, CPU ms) from the fresh interpreter's first statement to `module`'s answer."""
+@dataclass(frozen=True)
+class FirstAnswer:
+    ms: float  # from the fresh interpreter's first statement to the answer
+    cpu_ms: float  # the interpreter's CPU time in the same span
+    heavy: tuple[str, ...]  # which of HEAVY_LIBRARIES it had loaded by then
+
+
+def first_answer(module: str, event: dict[str, Any], environment: dict[str, str]) -> FirstAnswer:
+    """`module`'s app (a Lambda handler) answering `event` in a fresh interpreter; AssertionError
+    when the answer is not 200 (GET) or 201 (POST)."""
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, module],
+        [sys.executable, "-c", CHILD, module, *HEAVY_LIBRARIES],
         cwd=REPO_ROOT,
         env={**environment, "BENCH_EVENT": json.dumps(event), "PATH": os.environ["PATH"]},
         capture_output=True,
@@ -175,12 +185,23 @@ def _first_answer(
     expected = 201 if event["httpMethod"] == "POST" else 200
     if answer["status"] != expected:
         raise AssertionError(f"{module} answered {answer['status']}: {answer['body']}")
-    return float(answer["ms"]), float(answer["cpu_ms"])
+    return FirstAnswer(float(answer["ms"]), float(answer["cpu_ms"]), tuple(answer["heavy"]))
+
+
+def status_event(n: int) -> dict[str, Any]:
+    """`GET /registrations/{id}` of the `n`-th registration infra/bench/seeding.py seeds."""
+    return api_event(
+        "GET",
+        "/registrations/{registration_id}",
+        f"/registrations/{n:032x}",
+        headers={"Authorization": f"Bearer {access_token(n)}"},
+        path_parameters={"registration_id": f"{n:032x}"},
+    )
 
 
 def measure_cold_answers(runs: int = 10) -> ColdAnswers:
     compile_sources()
-    with _emulation() as environment:
+    with emulation() as environment:
         seed_waiting(
             boto3.client("dynamodb", region_name=REGION),
             environment[TABLE_VARIABLE],
@@ -188,26 +209,19 @@ def measure_cold_answers(runs: int = 10) -> ColdAnswers:
             1000,
             first_expiry=date(2026, 11, 20),
         )
-        n = 999
-        status = api_event(
-            "GET",
-            "/registrations/{registration_id}",
-            f"/registrations/{n:032x}",
-            headers={"Authorization": f"Bearer {access_token(n)}"},
-            path_parameters={"registration_id": f"{n:032x}"},
-        )
-        posts = iter(_registration_events(2 * runs, environment))
-        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        status = status_event(999)
+        posts = iter(registration_events(2 * runs, environment))
+        times: dict[tuple[str, str], list[FirstAnswer]] = {}
         for _ in range(runs):
             for module in (APP, FLOOR):
                 times.setdefault(("status", module), []).append(
-                    _first_answer(module, status, environment)
+                    first_answer(module, status, environment)
                 )
                 times.setdefault(("register", module), []).append(
-                    _first_answer(module, next(posts), environment)
+                    first_answer(module, next(posts), environment)
                 )
     return ColdAnswers(
         runs,
-        {k: statistics.median(ms for ms, _ in v) for k, v in times.items()},
-        {k: statistics.median(cpu for _, cpu in v) for k, v in times.items()},
+        {k: statistics.median(a.ms for a in v) for k, v in times.items()},
+        {k: statistics.median(a.cpu_ms for a in v) for k, v in times.items()},
     )

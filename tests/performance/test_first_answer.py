@@ -8,11 +8,23 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
 from chalice.test import Client
 
 from app import app
 from chalicelib import bootstrap
+from chalicelib.config import TABLE_NAME
+from infra.bench.cold_answer import APP as APPLICANT_FUNCTION
+from infra.bench.cold_answer import (
+    HEAVY_LIBRARIES,
+    emulation,
+    first_answer,
+    registration_events,
+    status_event,
+)
+from infra.bench.seeding import seed_waiting
+from infra.local_stack import REGION
 from tests.applicant_flow import JSON, queued, registration_body, with_proof
 from tests.conftest import FixedClock
 
@@ -66,3 +78,20 @@ def test_a_registration_makes_the_dynamodb_and_mail_clients_only(
 
     assert answer.status_code == 201, answer.body
     assert made == {"dynamodb": 1, "sesv2": 1}
+
+
+def test_a_cold_status_read_loads_no_pydantic_and_a_registration_what_it_validates_with() -> None:
+    """In fresh interpreters, as a cold Lambda answers (the bench's child, AWS a moto server):
+    the status read people wait for at 07:45 loads none of the heavy libraries (its answer is
+    built by api/views.py); a registration loads pydantic and email-validator for its body and
+    Jinja2 for its mail."""
+    with emulation() as environment:
+        seed_waiting(
+            boto3.client("dynamodb", region_name=REGION), environment[TABLE_NAME], "stuttgart", 3
+        )
+        status = first_answer(APPLICANT_FUNCTION, status_event(2), environment)
+        (registering,) = registration_events(1, environment)
+        registered = first_answer(APPLICANT_FUNCTION, registering, environment)
+
+    assert status.heavy == ()
+    assert set(registered.heavy) == set(HEAVY_LIBRARIES)
