@@ -202,6 +202,24 @@ def cold_answer_figures(runs: int) -> None:
             f"CPU time, {answers.cpu_ms[(route, cold_answer.APP)]:.0f} / "
             f"{answers.cpu_ms[(route, cold_answer.FLOOR)]:.0f} ms: the load's waiting left out",
         )
+    validating = answers.ms[("register", cold_answer.VALIDATING_FLOOR)]
+    figure(
+        "cold_answer_ms_register_validating_floor",
+        validating,
+        "infra/bench/validating_floor_app.py: the floor + pydantic and email-validator",
+    )
+    figure(
+        "cold_answer_ratio_register_validating_floor",
+        answers.validating_ratio(),
+        "validating the body alone, ÷ the floor: above 1.25, no service validating its body "
+        "with the stack's libraries can meet the target",
+    )
+    figure(
+        "cold_answer_cpu_ratio_register_validating_floor",
+        answers.validating_cpu_ratio(),
+        f"CPU time, {answers.cpu_ms[('register', cold_answer.VALIDATING_FLOOR)]:.0f} / "
+        f"{answers.cpu_ms[('register', cold_answer.FLOOR)]:.0f} ms",
+    )
 
 
 def cold_start_figures(runs: int) -> None:

@@ -63,6 +63,8 @@ HEAVY_LIBRARIES = ("pydantic", "pydantic_core", "email_validator", "jinja2")
 # The module the applicant API function's Lambda imports (its handler in the packaged template).
 APP = API_HANDLERS[API_FUNCTION].rpartition(".")[0]
 FLOOR = "infra.bench.floor_app"
+# The floor that validates the registration's body with pydantic and email-validator (POST only).
+VALIDATING_FLOOR = "infra.bench.validating_floor_app"
 
 
 def api_event(method: str, resource: str, path: str, **extra: Any) -> dict[str, Any]:
@@ -104,6 +106,14 @@ class ColdAnswers:
 
     def cpu_ratio(self, route: str) -> float:
         return self.cpu_ms[(route, APP)] / self.cpu_ms[(route, FLOOR)]
+
+    def validating_ratio(self) -> float:
+        """What validating the registration's body alone costs: the validating floor's first
+        answer ÷ the floor's (`POST /registrations`)."""
+        return self.ms[("register", VALIDATING_FLOOR)] / self.ms[("register", FLOOR)]
+
+    def validating_cpu_ratio(self) -> float:
+        return self.cpu_ms[("register", VALIDATING_FLOOR)] / self.cpu_ms[("register", FLOOR)]
 
 
 @contextmanager
@@ -210,13 +220,14 @@ def measure_cold_answers(runs: int = 10) -> ColdAnswers:
             first_expiry=date(2026, 11, 20),
         )
         status = status_event(999)
-        posts = iter(registration_events(2 * runs, environment))
+        posts = iter(registration_events(3 * runs, environment))
         times: dict[tuple[str, str], list[FirstAnswer]] = {}
         for _ in range(runs):
             for module in (APP, FLOOR):
                 times.setdefault(("status", module), []).append(
                     first_answer(module, status, environment)
                 )
+            for module in (APP, FLOOR, VALIDATING_FLOOR):
                 times.setdefault(("register", module), []).append(
                     first_answer(module, next(posts), environment)
                 )
