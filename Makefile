@@ -76,7 +76,8 @@ bench: $(STAMP)
 	$(PY) -m infra.bench $(ARGS)
 
 ## Reliability and security (docs/reliability.md): the tests marked `reliability` with the full
-## budget (a few thousand generated requests, 10 to 15 minutes), then their figures into the doc.
+## budget (thousands of generated requests and state-machine steps, about an hour), then their
+## figures into the doc.
 verify: $(STAMP) $(FORM_KERN)
 	rm -f var/reliability/figures.json
 	RELIABILITY_BUDGET=full $(PY) -m pytest -m reliability $(ARGS)
