@@ -6,18 +6,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chalicelib.domain.allocation import (
-    AllocationRun,
-    DayCounter,
-    Invitation,
-    MailKind,
-    MailStatus,
-)
-from chalicelib.domain.documents import ContentType, Document, DocumentStatus, RejectionReason
-from chalicelib.domain.machine_readable_zone import MachineReadableZone
-from chalicelib.domain.registration import Appointment, Registration, Status
+from chalicelib.domain.registration import Status  # a default below
+
+if TYPE_CHECKING:
+    # For the signatures only: a function imports the domain modules its own code uses, not
+    # every one a port names (the status read needs neither the allocation nor the zone's
+    # parser; docs/performance.md 7.4).
+    from chalicelib.domain.allocation import (
+        AllocationRun,
+        DayCounter,
+        Invitation,
+        MailKind,
+        MailStatus,
+    )
+    from chalicelib.domain.documents import (
+        ContentType,
+        Document,
+        DocumentStatus,
+        RejectionReason,
+    )
+    from chalicelib.domain.machine_readable_zone import MachineReadableZone
+    from chalicelib.domain.registration import Appointment, Registration
 
 
 class RegistrationRepository(Protocol):
