@@ -4,7 +4,6 @@ keys, no more, no fewer, in the same formats."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -16,9 +15,10 @@ from chalicelib.api.views import appointment_view, registration_view
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.documents import ContentType, Document, DocumentKind, DocumentStatus
 from chalicelib.domain.machine_readable_zone import MachineReadableZone
-from chalicelib.domain.registration import Appointment, Registration, Status, TitleType
+from chalicelib.domain.registration import Appointment, Registration, Status
 from chalicelib.services.registration import RegistrationStatus
 from tests.conftest import FixedClock
+from tests.registrations import a_registration
 
 TODAY = date(2026, 11, 24)
 APPOINTMENT = Appointment(
@@ -30,26 +30,15 @@ APPOINTMENT = Appointment(
 
 
 def _person(**changes: Any) -> Registration:
-    person = Registration(
-        registration_id="0" * 32,
-        status=Status.WAITING,
-        given_names="Olena",
-        family_name="Kovalenko",
-        date_of_birth=BirthDate(1991, 4),  # the document shows no day
-        nationality="UKR",
-        email="olena@example.org",
-        language="uk",
-        title_type=TitleType.RESIDENCE_PERMIT,
-        title_number=None,
-        title_expires_on=date(2026, 11, 28),
-        token_hash="h",
-        identity_key="k",
-        created_at="2026-11-20T08:00:00+00:00",
-        office_id="stuttgart",
-        queued_at="2026-11-20T08:05:00+00:00",
-        reference="7K3M9QXA",
-    )
-    return replace(person, **changes)
+    waiting = {
+        "registration_id": "0" * 32,
+        "status": Status.WAITING,
+        "date_of_birth": BirthDate(1991, 4),  # the document shows no day
+        "title_expires_on": date(2026, 11, 28),
+        "queued_at": "2026-11-20T08:05:00+00:00",
+        "reference": "7K3M9QXA",
+    }
+    return a_registration(**{**waiting, **changes})
 
 
 def _document(kind: DocumentKind, zone: MachineReadableZone | None, outcome: str) -> Document:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 import boto3
 import pytest
 
 from chalicelib.adapters.dynamodb import DynamoRegistrationRepository
-from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.documents import (
     ContentType,
     Document,
@@ -26,6 +24,7 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.registration import Registration, Status, TitleType
 from chalicelib.domain.tokens import new_id
 from tests.conftest import REGION, TEST_ENV
+from tests.registrations import a_registration
 
 NOW = "2026-11-24T09:00:00.000000Z"
 
@@ -38,24 +37,16 @@ def repo(aws: None) -> DynamoRegistrationRepository:
 
 
 def registration(identity: str = "person-a", **changes: object) -> Registration:
-    base = Registration(
-        registration_id=new_id(),
-        status=Status.EMAIL_UNVERIFIED,
-        given_names="Olena",
-        family_name="Kovalenko",
-        date_of_birth=BirthDate(1991, 4, 12),
-        nationality="UKR",
-        email="o@example.org",
-        language="en",
-        title_type=TitleType.VISA,
-        title_number=None,
-        title_expires_on=date(2026, 11, 28),
-        token_hash="h",
-        identity_key=identity,
-        created_at=NOW,
-        office_id="stuttgart",
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    base = {
+        "registration_id": new_id(),
+        "email": "o@example.org",
+        "language": "en",
+        "title_type": TitleType.VISA,
+        "title_expires_on": date(2026, 11, 28),
+        "identity_key": identity,
+        "created_at": NOW,
+    }
+    return a_registration(**{**base, **changes})
 
 
 def document(reg: Registration) -> Document:

@@ -9,8 +9,9 @@ import pytest
 from chalicelib.domain.birth_date import BirthDate, parse_birth_date
 from chalicelib.domain.documents import DocumentKind
 from chalicelib.domain.machine_readable_zone import MachineReadableZone
-from chalicelib.domain.registration import Registration, Status, TitleType
+from chalicelib.domain.registration import Registration, Status
 from chalicelib.domain.verification import Field, birth_date_plausible, compare
+from tests.registrations import a_registration
 
 
 @pytest.mark.parametrize(
@@ -81,22 +82,13 @@ def test_plausible_when_some_day_it_stands_for_is(born: BirthDate, plausible: bo
 
 
 def _registration(born: BirthDate) -> Registration:
-    return Registration(
-        registration_id="r",
+    return a_registration(
         status=Status.IN_REVIEW,
         given_names="AHMAD",
         family_name="KARIMI",
         date_of_birth=born,
         nationality="AFG",
-        email="a@example.org",
-        language="en",
-        title_type=TitleType.RESIDENCE_PERMIT,
-        title_number=None,
         title_expires_on=date(2026, 11, 28),
-        token_hash="",
-        identity_key="",
-        created_at="",
-        office_id="stuttgart",
     )
 
 

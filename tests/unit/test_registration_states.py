@@ -7,19 +7,18 @@ from itertools import pairwise
 
 import pytest
 
-from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.registration import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
     Registration,
     Status,
-    TitleType,
     can_transition,
     gives_way_to_new,
     queue_sort_key,
     sources_of,
 )
+from tests.registrations import a_registration
 
 
 def test_happy_path_is_allowed() -> None:
@@ -85,23 +84,7 @@ def test_queue_key_orders_by_expiry_then_queued_at_then_id() -> None:
 
 
 def _unconfirmed(created_at: str, status: Status = Status.EMAIL_UNVERIFIED) -> Registration:
-    return Registration(
-        registration_id="r1",
-        status=status,
-        given_names="Olena",
-        family_name="Kovalenko",
-        date_of_birth=BirthDate(1991, 4, 12),
-        nationality="UKR",
-        email="olena@example.org",
-        language="uk",
-        title_type=TitleType.RESIDENCE_PERMIT,
-        title_number=None,
-        title_expires_on=date(2026, 11, 30),
-        token_hash="h",
-        identity_key="k",
-        created_at=created_at,
-        office_id="stuttgart",
-    )
+    return a_registration(status=status, created_at=created_at)
 
 
 @pytest.mark.parametrize(
