@@ -101,19 +101,13 @@ class ColdAnswers:
     # that a loaded machine adds to every time (the other agents' runs, the moto server).
     cpu_ms: dict[tuple[str, str], float]
 
-    def ratio(self, route: str) -> float:
-        return self.ms[(route, APP)] / self.ms[(route, FLOOR)]
+    def ratio(self, route: str, module: str = APP, floor: str = FLOOR) -> float:
+        """`module`'s median first answer ÷ `floor`'s (wall time)."""
+        return self.ms[(route, module)] / self.ms[(route, floor)]
 
-    def cpu_ratio(self, route: str) -> float:
-        return self.cpu_ms[(route, APP)] / self.cpu_ms[(route, FLOOR)]
-
-    def validating_ratio(self) -> float:
-        """What validating the registration's body alone costs: the validating floor's first
-        answer ÷ the floor's (`POST /registrations`)."""
-        return self.ms[("register", VALIDATING_FLOOR)] / self.ms[("register", FLOOR)]
-
-    def validating_cpu_ratio(self) -> float:
-        return self.cpu_ms[("register", VALIDATING_FLOOR)] / self.cpu_ms[("register", FLOOR)]
+    def cpu_ratio(self, route: str, module: str = APP, floor: str = FLOOR) -> float:
+        """The same by the interpreters' CPU time."""
+        return self.cpu_ms[(route, module)] / self.cpu_ms[(route, floor)]
 
 
 @contextmanager
