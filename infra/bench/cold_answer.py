@@ -26,16 +26,14 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from chalicelib.config import DOCUMENTS_BUCKET, MAIL_SENDER, READ_QUEUE_NAME, READ_QUEUE_URL
 from chalicelib.config import TABLE_NAME as TABLE_VARIABLE
 from chalicelib.domain.calendar import office_today
 from infra.bench.cold_start import REPO_ROOT, compile_sources
+from infra.bench.emulation import create_stage_resources
 from infra.bench.registration import registration_body, solve
 from infra.bench.seeding import access_token, seed_waiting
 from infra.finalize import API_FUNCTION, API_HANDLERS
-from infra.local_secrets import create_stage_secrets
 from infra.local_stack import DUMMY_CREDENTIALS, REGION, free_ports, stage_environment
-from infra.table import create_table
 
 # Runs in the fresh interpreter: the clock starts before the handler's module is imported.
 CHILD = """
@@ -128,17 +126,7 @@ def emulation() -> Iterator[dict[str, str]]:
     saved = dict(os.environ)
     os.environ.update(environment)
     try:
-        create_table(boto3.client("dynamodb", region_name=REGION), environment[TABLE_VARIABLE])
-        boto3.client("s3", region_name=REGION).create_bucket(
-            Bucket=environment[DOCUMENTS_BUCKET],
-            CreateBucketConfiguration={"LocationConstraint": REGION},
-        )
-        boto3.client("ses", region_name=REGION).verify_email_identity(
-            EmailAddress=environment[MAIL_SENDER]
-        )
-        create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), environment)
-        queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
-        environment[READ_QUEUE_URL] = os.environ[READ_QUEUE_URL] = queue["QueueUrl"]
+        create_stage_resources(environment)
         yield environment
     finally:
         os.environ.clear()

@@ -31,6 +31,23 @@ from infra.table import create_table
 _DROPPED = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN")
 
 
+def create_stage_resources(environment: dict[str, str]) -> None:
+    """The local stage's table, documents bucket, verified sender, secrets and read queue, in
+    whatever AWS boto3 reaches from this process (moto in-process or a moto server); adds the
+    queue's URL to `environment` and os.environ (READ_QUEUE_URL)."""
+    create_table(boto3.client("dynamodb", region_name=REGION), environment[TABLE_NAME])
+    boto3.client("s3", region_name=REGION).create_bucket(
+        Bucket=environment[DOCUMENTS_BUCKET],
+        CreateBucketConfiguration={"LocationConstraint": REGION},
+    )
+    boto3.client("ses", region_name=REGION).verify_email_identity(
+        EmailAddress=environment[MAIL_SENDER]
+    )
+    create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), environment)
+    queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
+    environment[READ_QUEUE_URL] = os.environ[READ_QUEUE_URL] = queue["QueueUrl"]
+
+
 @contextmanager
 def in_process_aws() -> Iterator[dict[str, str]]:
     """The local stage's environment over moto in this process; yields that environment."""
@@ -46,17 +63,7 @@ def in_process_aws() -> Iterator[dict[str, str]]:
     os.environ.update(environment)
     try:
         with mock_aws():
-            create_table(boto3.client("dynamodb", region_name=REGION), environment[TABLE_NAME])
-            boto3.client("s3", region_name=REGION).create_bucket(
-                Bucket=environment[DOCUMENTS_BUCKET],
-                CreateBucketConfiguration={"LocationConstraint": REGION},
-            )
-            boto3.client("ses", region_name=REGION).verify_email_identity(
-                EmailAddress=environment[MAIL_SENDER]
-            )
-            create_stage_secrets(boto3.client("secretsmanager", region_name=REGION), environment)
-            queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName=READ_QUEUE_NAME)
-            environment[READ_QUEUE_URL] = os.environ[READ_QUEUE_URL] = queue["QueueUrl"]
+            create_stage_resources(environment)
             bootstrap.reset()
             yield environment
             bootstrap.reset()
