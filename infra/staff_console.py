@@ -4,18 +4,14 @@ config.js that points it at the local API and the emulated Cognito pool, and its
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
-from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Self
 
-from infra.web_form import _FormHandler, origin_of
+from infra.static_site import StaticFilesHandler, StaticSite, origin_of
 
 BUILD_DIR = Path(__file__).resolve().parent.parent / "build" / "web-staff"
-_STOP_TIMEOUT = 10.0
 
 
 class ConsoleNotBuilt(Exception):
@@ -64,7 +60,7 @@ def content_security_policy(connect_origins: Iterable[str], document_origins: It
     )
 
 
-class StaffConsoleServer:
+class StaffConsoleServer(StaticSite):
     """Serves the built console on host:port in a background thread."""
 
     def __init__(
@@ -77,8 +73,7 @@ class StaffConsoleServer:
         host: str = "127.0.0.1",
         directory: Path = BUILD_DIR,
     ) -> None:
-        self._host = host
-        self._port = port
+        super().__init__(host, port, "staff-console")
         self._api_url = api_url
         self._cognito = cognito
         self._directory = directory
@@ -88,12 +83,6 @@ class StaffConsoleServer:
         else:
             connect.add(f"https://cognito-idp.{cognito.region}.amazonaws.com")
         self._policy = content_security_policy(connect, document_origins)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self._host}:{self._port}"
 
     @property
     def origin(self) -> str:
@@ -102,36 +91,11 @@ class StaffConsoleServer:
     def start(self) -> None:
         if not (self._directory / "index.html").is_file():
             raise ConsoleNotBuilt(f"{self._directory} has no index.html: run `make staff-console`")
-        handler = partial(
-            _FormHandler,
-            directory=str(self._directory),
-            config_js=config_script(self._api_url, self._cognito).encode("utf-8"),
-            policy=self._policy,
+        self.serve(
+            partial(
+                StaticFilesHandler,
+                directory=str(self._directory),
+                config_js=config_script(self._api_url, self._cognito).encode("utf-8"),
+                policy=self._policy,
+            )
         )
-        server = ThreadingHTTPServer((self._host, self._port), handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            name="staff-console",
-            kwargs={"poll_interval": 0.2},
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=_STOP_TIMEOUT)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
