@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters import dynamo_pages
 from chalicelib.adapters.dynamo_errors import error_code
 from chalicelib.adapters.dynamodb import (
     QUEUE_INDEX,
@@ -148,12 +149,8 @@ class DynamoAllocationRepository:
             "KeyConditionExpression": "GSI1PK = :pk",
             "ExpressionAttributeValues": values(pk=review_pk(office_id)),
         }
-        while True:
-            page = self._call("query", **request)
-            found.extend(registration_from_item(deserialize(i)) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for raw in dynamo_pages.items(self._call, "query", request):
+            found.append(registration_from_item(deserialize(raw)))
         return sorted(
             (r for r in found if r.status is Status.IN_REVIEW),
             key=lambda r: (r.title_expires_on, r.review_since or "", r.registration_id),
@@ -578,13 +575,8 @@ class DynamoAllocationRepository:
             "ExpressionAttributeValues": values(pk=day_pk(office_id, day), prefix=prefix),
             "ConsistentRead": True,
         }
-        while True:
-            page = self._call("query", **request)
-            for item in page.get("Items", []):
-                yield deserialize(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for raw in dynamo_pages.items(self._call, "query", request):
+            yield deserialize(raw)
 
     def _call(self, operation: str, **request: Any) -> Any:
         if operation != "transact_write_items":

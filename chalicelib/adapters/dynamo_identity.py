@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from chalicelib.adapters import dynamo_pages
 from chalicelib.adapters.dynamo_verification import HOLD_SK, hold_pk
 from chalicelib.adapters.dynamodb import (
     LOCK_SK,
@@ -49,14 +50,9 @@ class DynamoIdentityLocks:
             "ProjectionExpression": "PK, registration_id",
             "ExpressionAttributeValues": values(prefix=prefix, sk=sort_key),
         }
-        while True:
-            page = self._repo.call("scan", **request)
-            for raw in page.get("Items", []):
-                item = deserialize(raw)
-                yield str(item["PK"]).removeprefix(prefix), str(item["registration_id"])
-            if "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for raw in dynamo_pages.items(self._repo.call, "scan", request):
+            item = deserialize(raw)
+            yield str(item["PK"]).removeprefix(prefix), str(item["registration_id"])
 
     def get(self, registration_id: str) -> Registration | None:
         return self._repo.get(registration_id)

@@ -31,6 +31,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from chalicelib.adapters import dynamo_pages
+
 COUNT_SK = "QCOUNT"
 # (start, end) of each level's child label in the queue key; the node is key[:start].
 LEVELS = ((0, 7), (8, 10), (11, 18), (19, 21), (22, 24), (25, 27))
@@ -92,7 +94,6 @@ def position(
         for item in answer.get("Responses", {}).get(table, []):
             found.append((item, labels[item["PK"]["S"]]))
         request = answer.get("UnprocessedKeys") or {}
-    in_bucket = 0
     query: dict[str, Any] = {
         "TableName": table,
         "IndexName": index,
@@ -104,12 +105,7 @@ def position(
         },
         "Select": "COUNT",
     }
-    while True:
-        page = call("query", **query)
-        in_bucket += int(page["Count"])
-        if "LastEvaluatedKey" not in page:
-            break
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    in_bucket = dynamo_pages.count(call, query)
     # The bucket's count includes the key itself (BETWEEN is inclusive).
     return ahead_in_nodes(found) + max(in_bucket - 1, 0) + 1
 
@@ -141,12 +137,7 @@ def rebuild(
         "ExpressionAttributeValues": {":pk": {"S": partition}},
         "ProjectionExpression": "GSI1SK",
     }
-    while True:
-        page = call("query", **request)
-        keys.extend(item["GSI1SK"]["S"] for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            break
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    keys.extend(item["GSI1SK"]["S"] for item in dynamo_pages.items(call, "query", request))
     for node in node_items(office_id, keys):
         item = {
             name: {"S": value} if isinstance(value, str) else {"N": str(value)}

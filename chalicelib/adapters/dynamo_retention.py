@@ -11,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters import dynamo_pages
 from chalicelib.adapters.dynamo_errors import error_code
 from chalicelib.adapters.dynamodb import (
     LOCK_SK,
@@ -56,21 +57,17 @@ class DynamoRetention:
             ),
         }
         found = RetentionScan()
-        while True:
-            page = self._repo.call("scan", **request)
-            for raw in page.get("Items", []):
-                item = deserialize(raw)
-                if item["SK"] == REG_SK:
-                    registration = _registration(item)
-                    if registration is not None:
-                        found.registrations.append(registration)
-                elif "expires_at" in item:
-                    found.expired_items.append(
-                        ExpiredItem(str(item["PK"]), str(item["SK"]), int(item["expires_at"]))
-                    )
-            if "LastEvaluatedKey" not in page:
-                return found
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for raw in dynamo_pages.items(self._repo.call, "scan", request):
+            item = deserialize(raw)
+            if item["SK"] == REG_SK:
+                registration = _registration(item)
+                if registration is not None:
+                    found.registrations.append(registration)
+            elif "expires_at" in item:
+                found.expired_items.append(
+                    ExpiredItem(str(item["PK"]), str(item["SK"]), int(item["expires_at"]))
+                )
+        return found
 
     def abandon(self, registration: StoredRegistration, withdrawn_at: str, now: int) -> bool:
         registration_id = registration.registration_id
@@ -121,16 +118,11 @@ class DynamoRetention:
             "ProjectionExpression": "PK, SK",
             "ConsistentRead": True,
         }
-        while True:
-            page = self._repo.call("query", **request)
-            keys.extend(
-                {"PK": raw["PK"], "SK": raw["SK"]}
-                for raw in page.get("Items", [])
-                if raw["SK"]["S"] != REG_SK
-            )
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        keys.extend(
+            {"PK": raw["PK"], "SK": raw["SK"]}
+            for raw in dynamo_pages.items(self._repo.call, "query", request)
+            if raw["SK"]["S"] != REG_SK
+        )
         for start in range(0, len(keys), 25):
             batch: dict[str, Any] = {
                 self._table: [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]

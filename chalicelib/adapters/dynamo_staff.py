@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from chalicelib.adapters import dynamo_pages
 from chalicelib.adapters.dynamodb import (
     QUEUE_INDEX,
     DynamoRegistrationRepository,
@@ -102,13 +103,7 @@ class DynamoStaffQueries:
             "ExpressionAttributeValues": values(**named),
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            page = self._repo.call("query", **request)
-            total += int(page["Count"])
-            if "LastEvaluatedKey" not in page:
-                return total
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return dynamo_pages.count(self._repo.call, request)
 
     def status_counts(self, office_id: str) -> dict[str, int]:
         """Registrations per status. A scan of the status attribute only: the office's
@@ -121,12 +116,9 @@ class DynamoStaffQueries:
             "ExpressionAttributeNames": {"#type": "type", "#status": "status"},
             "ExpressionAttributeValues": values(type="registration", office=office_id),
         }
-        while True:
-            page = self._repo.call("scan", **request)
-            counts.update(deserialize(i)["status"] for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return dict(counts)
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        found = dynamo_pages.items(self._repo.call, "scan", request)
+        counts.update(deserialize(item)["status"] for item in found)
+        return dict(counts)
 
     def record_audit(
         self, office_id: str, day: date, entry: AuditEntry, entry_id: str, erase_after: int
@@ -157,23 +149,19 @@ class DynamoStaffQueries:
             "ExpressionAttributeValues": values(pk=audit_pk(office_id, day)),
         }
         entries: list[AuditEntry] = []
-        while True:
-            page = self._repo.call("query", **request)
-            for raw in page.get("Items", []):
-                item = deserialize(raw)
-                entries.append(
-                    AuditEntry(
-                        at=item["at"],
-                        actor=item["actor"],
-                        action=item["action"],
-                        registration_id=item.get("registration_id"),
-                        document_id=item.get("document_id"),
-                        detail=item.get("detail"),
-                    )
+        for raw in dynamo_pages.items(self._repo.call, "query", request):
+            item = deserialize(raw)
+            entries.append(
+                AuditEntry(
+                    at=item["at"],
+                    actor=item["actor"],
+                    action=item["action"],
+                    registration_id=item.get("registration_id"),
+                    document_id=item.get("document_id"),
+                    detail=item.get("detail"),
                 )
-            if "LastEvaluatedKey" not in page:
-                return entries
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            )
+        return entries
 
 
 def _encode_cursor(offset: int, key: dict[str, Any]) -> str:

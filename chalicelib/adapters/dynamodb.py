@@ -20,6 +20,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters import dynamo_pages
 from chalicelib.adapters import dynamo_queue_counts as queue_counts
 from chalicelib.adapters.dynamo_errors import (
     cancellation_reasons,
@@ -508,13 +509,8 @@ class DynamoRegistrationRepository:
 
     def _query(self, **request: Any) -> Iterator[dict[str, Any]]:
         request["TableName"] = self._table
-        while True:
-            page = self._call("query", **request)
-            for item in page.get("Items", []):
-                yield deserialize(item)
-            if "LastEvaluatedKey" not in page:
-                return
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for raw in dynamo_pages.items(self._call, "query", request):
+            yield deserialize(raw)
 
     def _call(self, operation: str, **request: Any) -> Any:
         for attempt in range(CONFLICT_ATTEMPTS):
