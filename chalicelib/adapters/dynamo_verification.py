@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters import dynamo_pages
 from chalicelib.adapters.dynamo_errors import error_code
 from chalicelib.adapters.dynamodb import (
     LOCK_SK,
@@ -312,26 +313,22 @@ class DynamoVerification:
         self._repo.call("put_item", **item["Put"])
 
     def history(self, registration_id: str) -> list[HistoryEntry]:
-        answer = self._repo.call(
-            "query",
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :hist)",
-            ExpressionAttributeValues=values(pk=registration_pk(registration_id), hist="HIST#"),
-            ConsistentRead=True,
-        )
-        entries = []
-        for raw in answer.get("Items", []):
-            item = deserialize(raw)
-            entries.append(
-                HistoryEntry(
-                    at=item["at"],
-                    actor=item["actor"],
-                    action=item["action"],
-                    changes=json.loads(item.get("changes") or "{}"),
-                    detail=item.get("detail"),
-                )
+        request = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :hist)",
+            "ExpressionAttributeValues": values(pk=registration_pk(registration_id), hist="HIST#"),
+            "ConsistentRead": True,
+        }
+        return [
+            HistoryEntry(
+                at=item["at"],
+                actor=item["actor"],
+                action=item["action"],
+                changes=json.loads(item.get("changes") or "{}"),
+                detail=item.get("detail"),
             )
-        return entries
+            for item in map(deserialize, dynamo_pages.items(self._repo.call, "query", request))
+        ]
 
     def _history_item_for(
         self, registration_id: str, entry: HistoryEntry, entry_id: str
