@@ -41,7 +41,8 @@
   let view = null; // the registration view, as the API answers it
   let shownStatus = null;
   let busy = false;
-  // Per kind: the last upload started on this page, {filename, documentId, phase, percent, error}.
+  // Per kind: the last upload started on this page, {filename, documentId, percent, error}; the
+  // percent is null once the sending has ended (its bar is shown only while it runs).
   const uploads = {};
   // Polling while a document is being read: the timer, since when, and whether it gave up.
   let pollTimer = null;
@@ -792,8 +793,9 @@
       u.percent = percent;
       renderUpload(kind);
     });
+    // The sending has ended: its line and bar go, the file list below says what became of it.
     if (!sent) return uploadProblem(kind, file.name, "upload.failed");
-    u.percent = 100;
+    u.percent = null;
     renderUpload(kind);
     announce(t("upload.checking", { filename: file.name }));
 
@@ -861,9 +863,13 @@
         if (!file) return;
         runWhenFree(input, () => upload(kind, file)).finally(() => {
           input.value = "";
-          // The input was disabled while busy, which took the focus away: give it back, so a
-          // refusal (tied to the input) is read out and the next file is one key away.
-          if (!document.activeElement || document.activeElement === document.body) input.focus();
+          // The input was disabled while busy, which took the focus away: give it back, so the
+          // next file is one key away. A refusal is said once: by the input taking the focus
+          // back (the refusal is its description), else by the live region.
+          const lost = !document.activeElement || document.activeElement === document.body;
+          if (lost) input.focus();
+          const u = uploads[kind];
+          if (!lost && u && u.error) announce(t(u.error, { filename: u.filename }));
         });
       });
     }

@@ -24,6 +24,8 @@ from infra.web_form import KERN_DIR, KERN_PATH
 WEB = REPO_ROOT / "web"
 FORM_ORIGIN = "http://form.test"
 API_ORIGIN = "http://api.test"
+# Where an upload grant sends the file (the presigned POST's url); the tests route it.
+STORAGE_URL = "http://storage.test/documents"
 REGISTRATION_ID = "0123456789abcdef0123456789abcdef"
 TOKEN = "fake-token"
 STATUS_LINK = f"{FORM_ORIGIN}/status.html#id={REGISTRATION_ID}&token={TOKEN}"
@@ -154,6 +156,8 @@ class FakeApi:
             status, answer = 200, self._submit()
         elif request.method == "POST" and path == f"{base}/release":
             status, answer = self._release()
+        elif request.method == "POST" and path == f"{base}/documents":
+            status, answer = 201, self._grant()
         content_type = "application/json" if status < 400 else "application/problem+json"
         route.fulfill(
             status=status, headers=cors, content_type=content_type, body=json.dumps(answer)
@@ -180,6 +184,15 @@ class FakeApi:
         if not by_hand:
             self.view["queue_position"] = 4
         return self.view
+
+    def _grant(self) -> dict[str, Any]:
+        """An upload grant as the service gives it: the file goes to STORAGE_URL (the test answers
+        there); the document id is the next of the view's."""
+        number = len(self.view["documents"]) + 1
+        return {
+            "document_id": f"doc{number}",
+            "upload": {"url": STORAGE_URL, "fields": {"key": f"uploads/doc{number}"}},
+        }
 
     def _release(self) -> tuple[int, dict[str, Any]]:
         if self.release_answers:
