@@ -7,6 +7,7 @@ German."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -114,13 +115,20 @@ def test_the_review_says_a_missing_reason_at_the_field_and_the_record_reads_germ
     page.get_by_role("button", name="Zurück").click()
 
 
-def _passport_read_title_not(staff_stack: StaffStack, email: str) -> dict[str, Any]:
-    """In review as the clerk found one: the passport's zone read (number P01234567, valid to
-    2031), the residence title a photo without a readable zone (`title_unreadable`)."""
+def _in_review(
+    staff_stack: StaffStack,
+    email: str,
+    family_name: str,
+    title: Callable[[dict[str, Any]], bytes],
+    extra: tuple[tuple[str, str, bytes], ...] = (),
+) -> dict[str, Any]:
+    """Registered, confirmed, a readable passport (number P01234567, valid to 2031), the
+    residence title `title(typed)` and the `extra` (kind, filename, bytes announced as JPEG)
+    uploaded, read and submitted; in review. The typed body."""
     stack = staff_stack.stack
     api = stack.api_url
     body: Any = {
-        **registration_body(email=email, given_names="Lina", family_name="Passlesung"),
+        **registration_body(email=email, given_names="Lina", family_name=family_name),
         "altcha": http_proof_of_work(api),
     }
     created = requests.post(f"{api}/registrations", json=body, timeout=10)
@@ -141,7 +149,8 @@ def _passport_read_title_not(staff_stack: StaffStack, email: str) -> dict[str, A
     )
     for kind, filename, content in (
         ("passport", "passport.jpg", passport),
-        ("residence_title", "card.jpg", unreadable_document("CARD (test)")),
+        ("residence_title", "card.jpg", title(body)),
+        *extra,
     ):
         request: dict[str, Any] = {
             "kind": kind,
@@ -162,6 +171,14 @@ def _passport_read_title_not(staff_stack: StaffStack, email: str) -> dict[str, A
     return typed
 
 
+def _passport_read_title_not(staff_stack: StaffStack, email: str) -> dict[str, Any]:
+    """In review as the clerk found one: the passport's zone read, the residence title a photo
+    without a readable zone (`title_unreadable`)."""
+    return _in_review(
+        staff_stack, email, "Passlesung", lambda _typed: unreadable_document("CARD (test)")
+    )
+
+
 def test_the_review_says_which_document_each_machine_reading_comes_from(
     console_page: Page, staff_stack: StaffStack
 ) -> None:
@@ -180,3 +197,44 @@ def test_the_review_says_which_document_each_machine_reading_comes_from(
     expect(read.locator("dt", has_text="Gültig bis (Pass)")).to_have_count(1)
     expect(read).to_contain_text("P01234567")
     expect(card.get_by_text(typed["title_number"], exact=True)).to_have_count(1)  # typed only
+
+
+def test_the_review_marks_the_differing_value_and_says_a_refused_upload_is_gone(
+    console_page: Page, staff_stack: StaffStack
+) -> None:
+    """The trial's B2 and B3: the card says the title ends on 26 November, the person typed the
+    28th; an "other" upload was no JPEG at all (refused and deleted)."""
+
+    def card_ending_earlier(typed: dict[str, Any]) -> bytes:
+        return corpus.residence_permit_card(
+            family_name=typed["family_name"],
+            given_names=typed["given_names"],
+            date_of_birth=date.fromisoformat(typed["date_of_birth"]),
+            nationality=typed["nationality"],
+            expires_on=date(2026, 11, 26),
+            document_number=typed["title_number"],
+        )
+
+    not_a_jpeg = (("other", "letter.jpg", b"plain text, not a picture " * 40),)
+    _in_review(
+        staff_stack, "abweichung.console@example.org", "Abweichung", card_ending_earlier, not_a_jpeg
+    )
+    page = console_page
+    page.get_by_role("link", name="Heute").click()
+    page.get_by_role("link", name="Prüfung").click()
+    card = page.locator("article", has_text="Abweichung")
+    expect(card.locator("[data-differing]")).to_have_text("Weicht vom Dokument ab: Gültig bis")
+    # Marked on both sides, in words as well as by the bar: the typed and the card's expiry.
+    marked = card.locator("[data-differs]")
+    expect(marked).to_have_count(2)
+    for row in marked.all():
+        expect(row.locator("dt")).to_contain_text("Gültig bis")
+        expect(row.locator("dd")).to_contain_text("(weicht ab)")
+    expect(marked.first).to_contain_text("28.11.2026")
+    expect(marked.last).to_contain_text("26.11.2026")
+    # The refused upload: said refused and gone, not "please download" without a download.
+    refused = card.locator("[data-no-file='rejected']")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text("Abgelehnt")
+    expect(refused).to_contain_text("die Datei ist gelöscht")
+    expect(card).not_to_contain_text("bitte herunterladen")

@@ -10,7 +10,12 @@ export function documentViewer(document_) {
   const figure = h("figure", { class: "kern-stack" },
     h("figcaption", { class: "kern-body kern-body--bold" }, `${has(`kind.${document_.kind}`) ? t(`kind.${document_.kind}`) : document_.kind}: ${document_.filename}`));
   if (!document_.download_url) {
-    figure.append(h("p", { class: "kern-body" }, t("doc.no_preview")));
+    // No file to open: a refused upload is deleted, a pending one not yet checked.
+    const refused = document_.status === "rejected";
+    const reason = document_.rejection_reason;
+    figure.append(h("p", { class: "kern-body", "data-no-file": document_.status }, refused
+      ? t("doc.rejected", { reason: has(`doc.rejection.${reason}`) ? t(`doc.rejection.${reason}`) : (reason || "–") })
+      : t("doc.no_file")));
     return figure;
   }
   const link = h("a", { class: "kern-link", href: document_.download_url, rel: "noreferrer" }, t("doc.open"));
@@ -48,11 +53,13 @@ export function documentViewer(document_) {
   return figure;
 }
 
+/** [key, value, differs] rows; a row that `differs` (from the document) says so in words too. */
 export function descriptionList(pairs) {
-  return h("dl", { class: "kern-description-list" }, pairs.map(([key, value]) =>
-    h("div", { class: "kern-description-list-item" },
+  return h("dl", { class: "kern-description-list" }, pairs.map(([key, value, differs]) =>
+    h("div", { class: differs ? "kern-description-list-item differs" : "kern-description-list-item", "data-differs": differs ? "" : null },
       h("dt", { class: "kern-description-list-item__key" }, key),
-      h("dd", { class: "kern-description-list-item__value" }, value === null || value === undefined || value === "" ? "–" : value))));
+      h("dd", { class: "kern-description-list-item__value" }, value === null || value === undefined || value === "" ? "–" : value,
+        differs ? h("strong", { class: "differs-note" }, ` (${t("review.differs")})`) : null))));
 }
 
 const PDF_PAGES = 4;

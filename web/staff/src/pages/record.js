@@ -1,5 +1,5 @@
 // Registration: the whole record and its history (the API audits every opening).
-import { dateTime, day, has, lang, t } from "../i18n.js";
+import { dateTime, day, has, lang, t, time } from "../i18n.js";
 import { alert, announce, button, confirmDialog, h, heading, row, table } from "../ui.js";
 import { descriptionList, documentViewer } from "../documents.js";
 
@@ -58,7 +58,7 @@ export async function recordPage(main, state) {
     }
   }
   const appointment = r.appointment
-    ? `${day(r.appointment.date)} ${dateTime(r.appointment.window_start)}–${dateTime(r.appointment.window_end)}`
+    ? t("record.appointment", { day: day(r.appointment.date), from: time(r.appointment.window_start), to: time(r.appointment.window_end) })
     : null;
   main.append(
     heading(`${t("record.heading")}: ${r.family_name}, ${r.given_names}`),

@@ -13,15 +13,16 @@ function kindLabel(kind) {
 function readFrom(document_) {
   const zone = document_.zone;
   const own = document_.kind === "residence_title";
+  const differs = new Set((document_.mismatches || []).map((m) => m.field));
   return h("div", { class: "kern-stack", "data-read-from": document_.kind },
     h("p", { class: "kern-body kern-body--bold" }, t("review.read_from", { kind: kindLabel(document_.kind), name: document_.filename })),
     descriptionList([
-      [t("field.family_name"), zone.family_name],
-      [t("field.given_names"), zone.given_names],
-      [t("field.date_of_birth"), day(zone.date_of_birth)],
-      [t("field.nationality"), zone.nationality],
-      [own ? t("field.title_number") : `${t("field.title_number")} (${kindLabel(document_.kind)})`, zone.document_number],
-      [own ? t("field.title_expires_on") : `${t("field.title_expires_on")} (${kindLabel(document_.kind)})`, day(zone.expires_on)],
+      [t("field.family_name"), zone.family_name, differs.has("family_name")],
+      [t("field.given_names"), zone.given_names, differs.has("given_names")],
+      [t("field.date_of_birth"), day(zone.date_of_birth), differs.has("date_of_birth")],
+      [t("field.nationality"), zone.nationality, differs.has("nationality")],
+      [own ? t("field.title_number") : `${t("field.title_number")} (${kindLabel(document_.kind)})`, zone.document_number, differs.has("title_number")],
+      [own ? t("field.title_expires_on") : `${t("field.title_expires_on")} (${kindLabel(document_.kind)})`, day(zone.expires_on), differs.has("title_expires_on")],
     ]));
 }
 
@@ -43,13 +44,16 @@ export async function reviewPage(main, state) {
   function card(item) {
     const name = `${item.family_name}, ${item.given_names}`;
     const readDocuments = item.documents.filter((d) => d.zone);
+    // The fields on which a document disagrees with what was typed (the API's mismatches).
+    const differing = [...new Set(item.documents.flatMap((d) => (d.mismatches || []).map((m) => m.field)))];
+    const differs = (name) => differing.includes(name);
     const typed = descriptionList([
-      [t("field.family_name"), item.family_name],
-      [t("field.given_names"), item.given_names],
-      [t("field.date_of_birth"), day(item.date_of_birth)],
-      [t("field.nationality"), item.nationality],
-      [t("field.title_number"), item.title_number],
-      [t("field.title_expires_on"), day(item.title_expires_on)],
+      [t("field.family_name"), item.family_name, differs("family_name")],
+      [t("field.given_names"), item.given_names, differs("given_names")],
+      [t("field.date_of_birth"), day(item.date_of_birth), differs("date_of_birth")],
+      [t("field.nationality"), item.nationality, differs("nationality")],
+      [t("field.title_number"), item.title_number, differs("title_number")],
+      [t("field.title_expires_on"), day(item.title_expires_on), differs("title_expires_on")],
     ]);
     const read = readDocuments.length
       ? h("div", { class: "kern-stack" }, readDocuments.map(readFrom))
@@ -93,7 +97,11 @@ export async function reviewPage(main, state) {
         h("header", { class: "kern-card__header" },
           h("h2", { class: "kern-heading-medium", tabindex: "-1" }, name),
           h("p", { class: "kern-body kern-body--muted" }, t("review.since", { at: dateTime(item.review_since) })),
-          h("p", { class: "kern-body" }, `${t("review.reasons")}: ${item.review_reasons.map((r) => (has(`reason.${r}`) ? t(`reason.${r}`) : r)).join(", ") || "–"}`)),
+          h("p", { class: "kern-body" }, `${t("review.reasons")}: ${item.review_reasons.map((r) => (has(`reason.${r}`) ? t(`reason.${r}`) : r)).join(", ") || "–"}`),
+          differing.length
+            ? h("p", { class: "kern-body kern-body--bold", "data-differing": differing.join(" ") },
+              t("review.differing", { fields: differing.map((f) => (has(`field.${f}`) ? t(`field.${f}`) : f)).join(", ") }))
+            : null),
         h("div", { class: "kern-card__body kern-stack" },
           h("div", { class: "side-by-side" },
             h("section", {}, h("h3", { class: "kern-heading-small" }, t("review.typed")), typed),
