@@ -180,13 +180,34 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
             route.continue_()
 
     page.route("**/check-in", answer_lost_once)
-    # By keyboard: the button, then the dialog's focused "Bestätigen".
-    row.get_by_role("button", name="Angaben stimmen").focus()
+    # By keyboard, as a clerk without a mouse: Today opens with the focus on its heading; Tab
+    # goes through the toolbar (the search narrows the list) to the row's button, Enter opens
+    # the dialog on its focused "Bestätigen", Enter confirms.
+    page.get_by_role("link", name="Eingang").click()
+    page.get_by_role("link", name="Heute").click()
+    expect(page.get_by_role("heading", name="Termine des Tages")).to_be_focused()
+    date_field = page.get_by_label("Datum", exact=True)
+    # Chromium's date field: a stop for the day, the month, the year and its calendar button.
+    for _stop in ("day", "month", "year", "calendar"):
+        page.keyboard.press("Tab")
+        expect(date_field).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(search).to_be_focused()
+    page.keyboard.type("hadd")
+    expect(page.locator("tr", has_text="Demir")).to_have_count(0)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Aktualisieren")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Drucken")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(row.get_by_role("button", name="Angaben stimmen")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_role("button", name="Bestätigen")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("status").filter(has_text="Gespeichert: Haddad")).to_be_visible()
     expect(row).to_contain_text("bedient")
+    # The list is drawn anew, and the focus stays in the row: on its undo, one Enter away.
+    expect(row.get_by_role("button", name="Rückgängig")).to_be_focused()
     page.unroute("**/check-in", answer_lost_once)
     assert len(keys) == 2 and keys[0] == keys[1] != "", keys
 

@@ -135,7 +135,23 @@ export async function todayPage(main, state) {
     return [...byStart.values()].map((w) => ({ ...w, ...countsOf(items.filter((i) => i.window_start === w.start)) }));
   }
 
+  /** Where the focus is in the list: its row's registration and its button's action, or null. */
+  function focusedPlace() {
+    const focused = document.activeElement;
+    const tr = focused && list.contains(focused) ? focused.closest("tr[data-registration]") : null;
+    return tr ? { registration: tr.dataset.registration, action: focused.dataset.action } : null;
+  }
+
+  /** After a redraw, the focus goes back to its row: the same button, or the row's first one. */
+  function restoreFocus(place) {
+    const tr = [...list.querySelectorAll("tr[data-registration]")].find((r) => r.dataset.registration === place.registration);
+    const target = tr && (tr.querySelector(`button[data-action="${place.action}"]`) || tr.querySelector("button"));
+    if (target) target.focus();
+  }
+
   function draw() {
+    // A redraw (a decision, the refresh, the search) keeps a keyboard user's place in the list.
+    const place = focusedPlace();
     const items = answer.items || [];
     const query = search.input.value.trim();
     const windows = windowsOf(items);
@@ -161,6 +177,7 @@ export async function todayPage(main, state) {
           : null));
     }
     list.replaceChildren(...parts);
+    if (place) restoreFocus(place);
   }
 
   function itemRow(item) {
@@ -179,7 +196,7 @@ export async function todayPage(main, state) {
     if (item.can_undo) {
       actions.append(button(t("today.undo"), () => undo(item), "tertiary", { "data-action": "undo" }));
     }
-    actions.append(button(t("common.open_record"), () => state.openRecord(item.registration_id), "tertiary"));
+    actions.append(button(t("common.open_record"), () => state.openRecord(item.registration_id), "tertiary", { "data-action": "record" }));
     const tr = row([
       formatReference(item.reference),
       name,
