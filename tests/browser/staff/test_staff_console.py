@@ -135,6 +135,27 @@ def test_the_entrance_takes_a_typed_code_green_and_an_unknown_one_red(
     assert_accessible(page, "entrance, found by name")
 
 
+def _tab_past_the_toolbar(page: Page, query: str) -> None:
+    """Today opened anew (its heading takes the focus), then by Tab to the search, `query` typed
+    there, and by Tab past the refresh and print buttons: the next Tab is the list's first button.
+    Each stop is asserted."""
+    page.get_by_role("link", name="Eingang").click()
+    page.get_by_role("link", name="Heute").click()
+    expect(page.get_by_role("heading", name="Termine des Tages")).to_be_focused()
+    date_field = page.get_by_label("Datum", exact=True)
+    # Chromium's date field: a stop for the day, the month, the year and its calendar button.
+    for _stop in ("day", "month", "year", "calendar"):
+        page.keyboard.press("Tab")
+        expect(date_field).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Suchen (Code, Name oder Geburtsdatum)")).to_be_focused()
+    page.keyboard.type(query)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Aktualisieren")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Drucken")).to_be_focused()
+
+
 def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
     console_page: Page, staff_stack: StaffStack, day: Day
 ) -> None:
@@ -180,25 +201,11 @@ def test_a_clerk_decides_at_the_desk_with_a_confirmation_and_can_undo(
             route.continue_()
 
     page.route("**/check-in", answer_lost_once)
-    # By keyboard, as a clerk without a mouse: Today opens with the focus on its heading; Tab
-    # goes through the toolbar (the search narrows the list) to the row's button, Enter opens
-    # the dialog on its focused "Bestätigen", Enter confirms.
-    page.get_by_role("link", name="Eingang").click()
-    page.get_by_role("link", name="Heute").click()
-    expect(page.get_by_role("heading", name="Termine des Tages")).to_be_focused()
-    date_field = page.get_by_label("Datum", exact=True)
-    # Chromium's date field: a stop for the day, the month, the year and its calendar button.
-    for _stop in ("day", "month", "year", "calendar"):
-        page.keyboard.press("Tab")
-        expect(date_field).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(search).to_be_focused()
-    page.keyboard.type("hadd")
+    # By keyboard, as a clerk without a mouse: from Today's heading by Tab through the toolbar
+    # (the search narrows the list) to the row's button, Enter opens the dialog on its focused
+    # "Bestätigen", Enter confirms.
+    _tab_past_the_toolbar(page, "hadd")
     expect(page.locator("tr", has_text="Demir")).to_have_count(0)
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Aktualisieren")).to_be_focused()
-    page.keyboard.press("Tab")
-    expect(page.get_by_role("button", name="Drucken")).to_be_focused()
     page.keyboard.press("Tab")
     expect(row.get_by_role("button", name="Angaben stimmen")).to_be_focused()
     page.keyboard.press("Enter")
@@ -265,11 +272,14 @@ def test_after_the_window_the_desk_marks_a_person_missed_by_keyboard_and_can_und
         pytest.skip("the earliest window of a day (01:00-01:30) is not over yet")
 
     page = console_page
-    page.get_by_role("link", name="Heute").click()
     row = page.locator("tr", has_text="Kowalska")
+    _tab_past_the_toolbar(page, "kowalska")
     expect(row).to_contain_text("eingeladen")
+    expect(page.locator("tr[data-registration]")).to_have_count(1)
 
-    row.get_by_role("button", name="Nicht erschienen").focus()
+    for button in ("Angaben stimmen", "Angaben falsch", "Nicht erschienen"):
+        page.keyboard.press("Tab")
+        expect(row.get_by_role("button", name=button)).to_be_focused()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Kowalska")
@@ -277,8 +287,8 @@ def test_after_the_window_the_desk_marks_a_person_missed_by_keyboard_and_can_und
     page.keyboard.press("Enter")
     expect(row).to_contain_text("nicht erschienen")
 
-    # A misclick is undone with a reason, all by keyboard.
-    row.get_by_role("button", name="Rückgängig").focus()
+    # A misclick is undone with a reason, all by keyboard: the focus stayed in the row.
+    expect(row.get_by_role("button", name="Rückgängig")).to_be_focused()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_label("Begründung")).to_be_focused()
