@@ -385,6 +385,8 @@ def test_a_review_shows_the_documents_and_takes_a_decision(
     expect(card).to_be_visible()
     image = card.get_by_role("img", name="Dokument passport.jpg")
     expect(image).to_be_visible()
+    # Visible is not yet decoded: wait for the picture itself (a loaded machine is slow to).
+    image.evaluate("img => img.decode()")
     assert image.evaluate("img => img.naturalWidth") == 640
     card.get_by_role("button", name="Drehen").first.click()
     assert "rotate(90deg)" in (image.get_attribute("style") or "")
