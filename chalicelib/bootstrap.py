@@ -223,6 +223,7 @@ class Container:
             mailer=self.mailer,
             web_base_url=self.settings.web_base_url,
             retention_days=self.settings.retention_days,
+            identity_secret=self.settings.identity_key,
         )
 
     @cached_property

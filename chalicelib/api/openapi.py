@@ -75,6 +75,8 @@ _MODELS: tuple[type[BaseModel], ...] = (
     staff_schemas.ArrivalRequest,
     staff_schemas.ArrivalResult,
     staff_schemas.LookupRequest,
+    staff_schemas.SearchRequest,
+    staff_schemas.SearchResult,
     staff_schemas.UndoRequest,
     staff_schemas.UndoResult,
     staff_schemas.AllocationDay,
@@ -293,6 +295,17 @@ def _staff_paths() -> dict[str, Any]:
                 _json(staff_schemas.StaffRecord, "The full record"),
                 parameters=ids,
                 problems=(404,),
+            )
+        },
+        "/staff/registrations/search": {
+            "post": _staff(
+                "staffSearch",
+                "A person's one active registration at this office, whatever day they are "
+                "invited: names and date of birth (in the body; folded as identities are); "
+                "0 or 1 item; audited",
+                _json(staff_schemas.SearchResult, "The active registration, or none"),
+                body=staff_schemas.SearchRequest,
+                problems=(400, 415, 422),
             )
         },
         "/staff/registrations/{registration_id}/check-in": {

@@ -31,6 +31,9 @@ from chalicelib.api.staff_schemas import (
     ReviewList,
     ReviewRequest,
     ReviewResult,
+    SearchItem,
+    SearchRequest,
+    SearchResult,
     StaffDocument,
     StaffRecord,
     VoidRequest,
@@ -166,6 +169,36 @@ def registration_record(staff: StaffIdentity, registration_id: str) -> Response:
         ],
     )
     return json_response(body)
+
+
+@staff_route(staff_routes, "/staff/registrations/search", methods=["POST"])
+def search_registration(staff: StaffIdentity) -> Response:
+    """A person's one active registration, whatever day (or none) they are invited: names and
+    date of birth in the body, never a URL; audited with the id found, without the person."""
+    body = parse_body(staff_routes.current_request, SearchRequest)
+    c = container()
+    now = c.clock()
+    found = c.staff.find_active(body.family_name, body.given_names, body.date_of_birth)
+    items = []
+    if found is not None:
+        r = found.registration
+        items.append(
+            SearchItem(
+                registration_id=r.registration_id,
+                status=r.status,
+                family_name=r.family_name,
+                given_names=r.given_names,
+                queue_position=found.queue_position,
+            )
+        )
+    c.staff.audit(
+        staff,
+        "search",
+        now,
+        registration_id=found.registration.registration_id if found else None,
+        detail="found" if found else "none",
+    )
+    return json_response(SearchResult(items=items))
 
 
 @staff_route(staff_routes, "/staff/audit", StaffGroup.ADMIN, methods=["GET"])

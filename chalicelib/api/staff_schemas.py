@@ -10,7 +10,9 @@ from pydantic import Field, model_validator
 from chalicelib.api.schemas import (
     AppointmentView,
     BirthDateValue,
+    GivenNames,
     MismatchView,
+    PersonName,
     RequestModel,
     ResponseModel,
 )
@@ -207,6 +209,31 @@ class ArrivalRequest(RequestModel):
 class LookupRequest(RequestModel):
     family_name: str = Field(min_length=1, max_length=200)
     date_of_birth: str = Field(min_length=4, max_length=10, description="YYYY-MM-DD, YYYY-MM, YYYY")
+
+
+class SearchRequest(RequestModel):
+    """A person as they tell it on the phone: names and date of birth, folded as identities
+    are (domain/identity.py), so 'MUELLER' finds 'Müller'."""
+
+    family_name: PersonName
+    given_names: GivenNames = Field(
+        default="", description="Empty (or left out) for a person with one name only."
+    )
+    date_of_birth: BirthDateValue
+
+
+class SearchItem(ResponseModel):
+    registration_id: str
+    status: Status
+    family_name: str
+    given_names: str
+    queue_position: int | None = Field(description="1-based, when waiting; else null.")
+
+
+class SearchResult(ResponseModel):
+    """The person's one active registration at this office, or none."""
+
+    items: list[SearchItem] = Field(max_length=1)
 
 
 class UndoRequest(RequestModel):

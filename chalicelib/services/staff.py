@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import office_today, utc_timestamp
 from chalicelib.domain.documents import Document, DocumentStatus
 from chalicelib.domain.errors import InvalidState, NotFound
+from chalicelib.domain.identity import identity_key, legacy_identity_key
 from chalicelib.domain.office import office
-from chalicelib.domain.registration import Registration, queue_sort_key
+from chalicelib.domain.registration import Registration, Status, queue_sort_key
 from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.tokens import is_well_formed_id, new_id
 from chalicelib.mail import render
@@ -42,6 +44,12 @@ class FullRecord:
 
 
 @dataclass(frozen=True)
+class ActiveRegistration:
+    registration: Registration
+    queue_position: int | None
+
+
+@dataclass(frozen=True)
 class QueueBands:
     expired: int
     within_2_days: int
@@ -59,6 +67,7 @@ class StaffService:
         mailer: Mailer | None = None,
         web_base_url: str = "",
         retention_days: int = 30,
+        identity_secret: bytes,
     ) -> None:
         self._repo = repository
         self._queries = queries
@@ -67,9 +76,35 @@ class StaffService:
         self._mailer = mailer
         self._web_base_url = web_base_url
         self._retention = timedelta(days=retention_days)
+        self._identity_secret = identity_secret
 
     def queue(self, limit: int, cursor: str | None) -> QueuePage:
         return self._queries.queue_page(self._office_id, limit, cursor)
+
+    def find_active(
+        self, family_name: str, given_names: str, date_of_birth: BirthDate
+    ) -> ActiveRegistration | None:
+        """The person's one active registration at this office, found through the person's lock
+        as registering finds it (names folded as domain/identity.py folds them, the date as
+        typed: "1990" is not "1990-01-01"); a registration of before issue 15 under the key of
+        then. None when the person holds none here. The queue position (1-based) when waiting."""
+        keys = [identity_key(self._identity_secret, family_name, given_names, date_of_birth)]
+        legacy = legacy_identity_key(self._identity_secret, family_name, given_names, date_of_birth)
+        if legacy:
+            keys.append(legacy)
+        for key in keys:
+            holder_id = self._repo.lock_holder(key)
+            registration = self._repo.get(holder_id) if holder_id else None
+            if (
+                registration is not None
+                and registration.office_id == self._office_id
+                and not registration.status.is_final
+            ):
+                position = None
+                if registration.status is Status.WAITING:
+                    position = self._repo.queue_position(registration)
+                return ActiveRegistration(registration, position)
+        return None
 
     def full_record(self, staff: StaffIdentity, registration_id: str, now: datetime) -> FullRecord:
         registration = self._registration(registration_id)

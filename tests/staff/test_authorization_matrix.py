@@ -51,6 +51,13 @@ STAFF_ROUTES: list[tuple[str, str, Any, str]] = [
     ("POST", "/staff/arrivals", {"code": "7K3M-Q9XD"}, STAFF),
     ("POST", f"/staff/registrations/{ID}/undo", {"reason": "clicked the wrong row"}, STAFF),
     ("GET", "/staff/allocations?date=2026-11-24", None, STAFF),
+    # The clerk on the phone (trial B1).
+    (
+        "POST",
+        "/staff/registrations/search",
+        {"family_name": "Kovalenko", "given_names": "Olena", "date_of_birth": "1991-04-12"},
+        STAFF,
+    ),
 ]
 
 
