@@ -415,26 +415,63 @@
     show(sent, step === "sent");
   }
 
-  function proceed(event) {
-    event.preventDefault();
+  // The check page is a step in the browser's history: Back (the phone's button or gesture)
+  // returns to the form with everything typed, Forward to the check. The history entry says
+  // only which step it is; the values stay in this page's memory, never in the URL, the
+  // history's state or storage.
+  const CHECK_STEP = "check";
+
+  function atCheckStep() {
+    return Boolean(window.history.state && window.history.state.step === CHECK_STEP);
+  }
+
+  // The check of what the form holds now, or the form with its errors; true when checked.
+  function showCheck() {
     refusalDates = null;
     show(refusal, false);
     const v = values();
     const errors = validate(v);
     if (errors.length) {
+      showStep("form");
       showErrors(errors);
-      return;
+      return false;
     }
     showErrors([]);
     checked = v;
     renderCheck();
     showStep("check");
     focus(check);
+    return true;
+  }
+
+  function proceed(event) {
+    event.preventDefault();
+    // After a refused send the form is shown on the check's own entry: no second one.
+    if (showCheck() && !atCheckStep()) window.history.pushState({ step: CHECK_STEP }, "");
+  }
+
+  function firstField() {
+    return oneName() ? "family_name" : "given_names";
   }
 
   function backToForm(field) {
     showStep("form");
     if (field) control(field).focus();
+  }
+
+  // "Change" on the check page is the browser's Back: one way back, whichever is used.
+  function changeDetails() {
+    if (atCheckStep()) window.history.back();
+    else backToForm(firstField());
+  }
+
+  function onHistoryStep(event) {
+    const step = event.state && event.state.step;
+    if (step === CHECK_STEP) {
+      if (sent.hidden) showCheck();
+    } else if (!check.hidden || !sent.hidden) {
+      backToForm(firstField());
+    }
   }
 
   async function send() {
@@ -569,9 +606,8 @@
 
   form.addEventListener("submit", proceed);
   button.addEventListener("click", send);
-  document.getElementById("change-button").addEventListener("click", () =>
-    backToForm(oneName() ? "family_name" : "given_names")
-  );
+  document.getElementById("change-button").addEventListener("click", changeDetails);
+  window.addEventListener("popstate", onHistoryStep);
   document.getElementById("change-email-button").addEventListener("click", changeAddress);
   control("only_one_name").addEventListener("change", onOneName);
   // While typing, not on leaving the field: a note appearing then would move what the

@@ -10,6 +10,7 @@ stack (test_document_checks.py's second half).
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import mimetypes
 from dataclasses import dataclass, field
@@ -24,12 +25,24 @@ from infra.web_form import KERN_DIR, KERN_PATH
 WEB = REPO_ROOT / "web"
 FORM_ORIGIN = "http://form.test"
 API_ORIGIN = "http://api.test"
+SECURE_FORM_ORIGIN = "https://form.test"
+SECURE_API_ORIGIN = "https://api.test"
 # Where an upload grant sends the file (the presigned POST's url); the tests route it.
 STORAGE_URL = "http://storage.test/documents"
 REGISTRATION_ID = "0123456789abcdef0123456789abcdef"
 TOKEN = "fake-token"
 STATUS_LINK = f"{FORM_ORIGIN}/status.html#id={REGISTRATION_ID}&token={TOKEN}"
 REFERENCE = "7K3MQ9XD"
+# The registration form's proof of work, made easy: the page finds CHALLENGE_NUMBER at once.
+CHALLENGE_SALT = "fake-salt?expires=4102444800"
+CHALLENGE_NUMBER = 7
+CHALLENGE = {
+    "algorithm": "SHA-256",
+    "challenge": hashlib.sha256(f"{CHALLENGE_SALT}{CHALLENGE_NUMBER}".encode()).hexdigest(),
+    "maxnumber": 50,
+    "salt": CHALLENGE_SALT,
+    "signature": "fake-signature",
+}
 # The office's day in the tests that speak of today (their browser clock is set to it).
 TODAY = "2026-11-30"
 MAP_LINK = "https://www.openstreetmap.org/?mlat=48.7823&mlon=9.1769#map=18/48.7823/9.1769"
@@ -104,11 +117,17 @@ class FakeApi:
     correction_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     # Answers for the next POSTs to /release; when empty: as the service releases.
     release_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # Answers for the next POSTs to /registrations; when empty: 201, as for a new registration.
+    registration_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
+    # The registration form's proof of work needs a secure context (crypto.subtle): its tests
+    # serve the pages and the API over https (SECURE_FORM_ORIGIN, SECURE_API_ORIGIN).
+    form_origin: str = FORM_ORIGIN
+    api_origin: str = API_ORIGIN
 
     def install(self, page: Page) -> None:
-        page.route(f"{FORM_ORIGIN}/**", self._serve_file)
-        page.route(f"{API_ORIGIN}/**", self._answer)
+        page.route(f"{self.form_origin}/**", self._serve_file)
+        page.route(f"{self.api_origin}/**", self._answer)
 
     def gets(self) -> int:
         return sum(1 for method, _, _ in self.calls if method == "GET")
@@ -120,7 +139,7 @@ class FakeApi:
     def _serve_file(self, route: Route) -> None:
         name = urlparse(route.request.url).path.lstrip("/") or "index.html"
         if name == "config.js":
-            body = f'window.NFT_CONFIG = Object.freeze({{ apiBaseUrl: "{API_ORIGIN}" }});'
+            body = f'window.NFT_CONFIG = Object.freeze({{ apiBaseUrl: "{self.api_origin}" }});'
             route.fulfill(status=200, content_type="text/javascript", body=body)
             return
         folder = WEB
@@ -137,7 +156,7 @@ class FakeApi:
         request = route.request
         path = urlparse(request.url).path
         cors = {
-            "Access-Control-Allow-Origin": FORM_ORIGIN,
+            "Access-Control-Allow-Origin": self.form_origin,
             "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
             "Access-Control-Allow-Methods": "GET, POST, DELETE",
         }
@@ -148,7 +167,11 @@ class FakeApi:
         self.calls.append((request.method, path, body))
         base = f"/registrations/{REGISTRATION_ID}"
         status, answer = 404, {"code": "not_found", "title": "Not found", "status": 404}
-        if request.method == "GET" and path == base:
+        if request.method == "GET" and path == "/registrations/challenge":
+            status, answer = 200, CHALLENGE
+        elif request.method == "POST" and path == "/registrations":
+            status, answer = self._register()
+        elif request.method == "GET" and path == base:
             status, answer = 200, self.view
         elif request.method == "POST" and path == f"{base}/corrections":
             status, answer = self._correct(body or {})
@@ -162,6 +185,11 @@ class FakeApi:
         route.fulfill(
             status=status, headers=cors, content_type=content_type, body=json.dumps(answer)
         )
+
+    def _register(self) -> tuple[int, dict[str, Any]]:
+        if self.registration_answers:
+            return self.registration_answers.pop(0)
+        return 201, {"registration_id": REGISTRATION_ID, "status": "email_unverified"}
 
     def _correct(self, changes: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.correction_answers:
@@ -214,7 +242,7 @@ class FakeApi:
 def problem(status: int, code: str, **extra: Any) -> tuple[int, dict[str, Any]]:
     """A problem+json answer as the API's error mapper writes it (title and detail in English)."""
     return status, {
-        "type": "about:blank",
+        "type": f"urn:notfalltermin:problem:{code}",
         "title": "The request is not valid",
         "status": status,
         "detail": "A correction must make your data what your document says.",

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from chalicelib.domain.office import office
 from infra.local_stack import REPO_ROOT, LocalStack
@@ -32,7 +33,13 @@ from tests.browser.applicant import (
     status_link,
 )
 from tests.browser.conftest import DESKTOP, PHONE, OpenPage
-from tests.browser.fake_api import STATUS_LINK, FakeApi, registration
+from tests.browser.fake_api import (
+    SECURE_API_ORIGIN,
+    SECURE_FORM_ORIGIN,
+    STATUS_LINK,
+    FakeApi,
+    registration,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -400,3 +407,75 @@ def test_heic_and_word_files_are_named_and_a_big_photo_is_shrunk_before_the_uplo
     assert asked["content_type"] == "image/jpeg"
     assert asked["filename"] == "scan.jpg"
     assert 0 < asked["size_bytes"] <= 10 * 1024 * 1024
+
+
+# -- the form against a stand-in for the API (trial findings A1, A2, A6, C1) -----------------
+
+
+def _form_api(**answers: Any) -> FakeApi:
+    return FakeApi(
+        registration(), form_origin=SECURE_FORM_ORIGIN, api_origin=SECURE_API_ORIGIN, **answers
+    )
+
+
+def _open_form(open_page: OpenPage, api: FakeApi, language: str) -> Page:
+    """The form in `language`, opened after another page (a search result, say): Back from the
+    form's first step leaves the site."""
+    page = open_page(viewport=PHONE, locale="de-DE")
+    api.install(page)
+    page.goto(f"{SECURE_FORM_ORIGIN}/impressum.html")
+    page.goto(f"{SECURE_FORM_ORIGIN}/index.html?lang={language}")
+    expect_heading(page, messages(language)["register.heading"])
+    return page
+
+
+def test_back_from_the_check_returns_to_the_filled_form_and_forward_to_the_check(
+    open_page: OpenPage,
+) -> None:
+    ar = messages("ar")
+    api = _form_api()
+    person = Person(given_names="Layla", family_name="Haddad")
+    page = _open_form(open_page, api, "ar")
+    address = page.url
+    fill_registration(page, person, "ar")
+    check = page.locator("#check")
+
+    page.get_by_role("button", name=ar["register.continue"]).click()
+    expect(check.get_by_role("heading", name=ar["answers.heading"])).to_be_visible()
+    entries = page.evaluate("() => history.length")
+
+    # The phone's Back: the form again, everything typed still there, the focus at its start.
+    page.go_back()
+    expect(page.locator("#registration-form")).to_be_visible()
+    expect(check).to_be_hidden()
+    expect(page.locator("#given_names")).to_be_focused()
+    expect(page.locator("#family_name")).to_have_value(person.family_name)
+    expect(page.locator("#email")).to_have_value(person.email)
+    expect(page.locator("#privacy_consent")).to_be_checked()
+    assert page.url == address
+
+    # Forward: the check of what the form holds.
+    page.go_forward()
+    expect(check).to_be_visible()
+    expect(check).to_contain_text(person.family_name)
+
+    # The page's own "Change" is the same step back: no entry piles up on the way.
+    check.get_by_role("button", name=ar["answers.change"]).click()
+    expect(page.locator("#given_names")).to_be_focused()
+    page.locator("#family_name").fill("Haddad-Nasser")
+    page.get_by_role("button", name=ar["register.continue"]).click()
+    expect(check).to_contain_text("Haddad-Nasser")
+    assert page.evaluate("() => history.length") == entries
+
+    # Nothing personal in the address, the history's state or the browser's storage.
+    assert page.url == address
+    kept = page.evaluate(
+        "() => JSON.stringify([history.state, {...localStorage}, {...sessionStorage}])"
+    )
+    assert kept == '[{"step":"check"},{},{}]', kept
+
+    check.get_by_role("button", name=ar["register.submit"]).click()
+    expect(page.locator("#sent").get_by_role("heading", name=ar["sent.heading"])).to_be_visible()
+    ((_, _, sent),) = [c for c in api.calls if c[:2] == ("POST", "/registrations")]
+    assert sent["family_name"] == "Haddad-Nasser"
+    assert sent["altcha"]
