@@ -230,13 +230,16 @@
 
   // A date to compare with one printed on a document: "20.11.2026" in German, as German
   // documents print it; elsewhere a short month name, so day and month cannot be confused.
-  function formatDocumentDate(isoDate) {
+  // The status page writes all its dates so (one format per language), an appointment's day
+  // `withWeekday` ("Montag, 30.11.2026").
+  function formatDocumentDate(isoDate, withWeekday) {
     const [y, m, d] = String(isoDate).split("-").map(Number);
     if (!y || !m || !d) return String(isoDate);
     const options =
       language === "de"
         ? { year: "numeric", month: "2-digit", day: "2-digit", timeZone: "UTC" }
         : { year: "numeric", month: "short", day: "2-digit", timeZone: "UTC" };
+    if (withWeekday) options.weekday = "long";
     const locale = language === "en" ? "en-GB" : language;
     return new Intl.DateTimeFormat(locale, options).format(new Date(Date.UTC(y, m - 1, d)));
   }

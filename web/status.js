@@ -11,7 +11,10 @@
   const READ_KINDS = ["passport", "residence_title"]; // their machine-readable zone is read
   const ACTIVE = ["email_unverified", "awaiting_documents", "checking", "in_review", "waiting", "invited"];
   // An appointment's states as the page names them ("released": the person said "I can't come").
-  const APPOINTMENT_STATES = ["invited", "arrived", "served", "rejected", "no_show", "released"];
+  // "window_over" and "day_over": still invited (no arrival recorded) after the arrival window
+  // ended, on the day or after it; the end-of-day job makes such an invitation a no-show
+  // (docs/design.md, "Final at the end of the day").
+  const APPOINTMENT_STATES = ["invited", "window_over", "day_over", "arrived", "served", "rejected", "no_show", "released"];
   const OFFICE_TIME_ZONE = "Europe/Berlin";
   // The documents stay in view (without the upload controls) while they are being checked.
   const SHOW_DOCUMENTS = ["awaiting_documents", "checking", "in_review"];
@@ -40,6 +43,11 @@
   let releaseUnavailable = false; // that link was opened when a release is no longer possible
   let view = null; // the registration view, as the API answers it
   let shownStatus = null;
+  let windowTimer = null; // renders the page again when the arrival window ends
+  // What the live region (#announcer) says, and what it is about: the state shown, and perhaps
+  // a document's id and status; it is cleared once that is no longer so (render).
+  let announced = null;
+  let announceTimer = null;
   let busy = false;
   // Per kind: the last upload started on this page, {filename, documentId, percent, error}; the
   // percent is null once the sending has ended (its bar is shown only while it runs).
@@ -93,12 +101,34 @@
 
   // -- messages ----------------------------------------------------------------------------
 
-  function announce(text) {
+  // `about`: {documentId, documentStatus} when the text speaks of a document.
+  function announce(text, about) {
     const node = $("announcer");
-    node.textContent = "";
-    window.setTimeout(() => {
+    silence();
+    announced = { shown: shownStatus, ...(about || {}) };
+    announceTimer = window.setTimeout(() => {
+      announceTimer = null;
       node.textContent = text;
     }, 50);
+  }
+
+  function silence() {
+    if (announceTimer !== null) window.clearTimeout(announceTimer);
+    announceTimer = null;
+    announced = null;
+    $("announcer").textContent = "";
+  }
+
+  // The live region never contradicts the page: what it said goes once the state shown, or the
+  // status of the document it spoke of, is no longer what it was.
+  function keepAnnouncementTrue(shown) {
+    if (!announced) return;
+    let stale = announced.shown !== null && announced.shown !== shown;
+    if (announced.documentId) {
+      const d = (view.documents || []).find((x) => x.document_id === announced.documentId);
+      if (d && d.status !== announced.documentStatus) stale = true;
+    }
+    if (stale) silence();
   }
 
   let noAccessKey = null;
@@ -162,10 +192,11 @@
     show($("registration"), true);
 
     $("person").textContent = t("status.for", { name: `${v.given_names} ${v.family_name}` });
-    $("title-expiry").textContent = t("status.expires", { date: NFT.formatDate(v.title_expires_on) });
+    $("title-expiry").textContent = t("status.expires", { date: NFT.formatDocumentDate(v.title_expires_on) });
 
     const state = $("state");
     const shown = shownState(v);
+    keepAnnouncementTrue(shown);
     if (shownStatus !== null && shownStatus !== shown) releaseUnavailable = false; // said before
     state.dataset.status = shown;
     const kind = alertKind(shown);
@@ -197,13 +228,39 @@
     if (shownStatus !== null && shownStatus !== shown) focus(state);
     shownStatus = shown;
     keepPolling();
+    renderWhenTheWindowEnds(v, shown);
+  }
+
+  // While the window is to come, the page changes by itself when it ends.
+  function renderWhenTheWindowEnds(v, shown) {
+    if (windowTimer !== null) window.clearTimeout(windowTimer);
+    windowTimer = null;
+    if (shown !== "invited" || !v.appointment) return;
+    const left = windowEnd(v.appointment) - Date.now();
+    if (!(left > 0)) return;
+    windowTimer = window.setTimeout(() => {
+      windowTimer = null;
+      render();
+    }, Math.min(left, 24 * 60 * 60 * 1000));
+  }
+
+  // The end of the arrival window in milliseconds since the epoch (NaN when unreadable); the
+  // API gives it as an ISO 8601 time with the office's offset.
+  function windowEnd(appointment) {
+    return new Date(String(appointment.window_end)).getTime();
   }
 
   // The state the page speaks about: "released" is a waiting registration whose person said
-  // "I can't come" today (they keep their place, and are not invited again today).
+  // "I can't come" today (they keep their place, and are not invited again today);
+  // "window_over" and "day_over" an invitation whose arrival window, or day, has passed at the
+  // browser's clock (the office's day in Europe/Berlin).
   function shownState(v) {
     if (v.status === "released") return "released";
     if (v.status === "waiting" && v.released_on && v.released_on === officeToday()) return "released";
+    if (v.status === "invited" && v.appointment) {
+      if (v.appointment.date < officeToday()) return "day_over";
+      if (Date.now() >= windowEnd(v.appointment)) return "window_over";
+    }
     return v.status;
   }
 
@@ -222,7 +279,7 @@
   // The KERN alert the state is shown in: success, warning or info.
   function alertKind(status) {
     if (["invited", "arrived", "served", "waiting", "released"].includes(status)) return "success";
-    if (status === "rejected" || status === "no_show") return "warning";
+    if (["rejected", "no_show", "window_over", "day_over"].includes(status)) return "warning";
     return "info";
   }
 
@@ -253,7 +310,8 @@
     if (!code) return;
     $("reference-code").textContent = formatReference(code);
     $("reference-spoken").textContent = spokenReference(code);
-    const atTheEntrance = v.status === "invited" || v.status === "arrived";
+    const shown = shownState(v);
+    const atTheEntrance = shown === "invited" || shown === "arrived";
     $("reference-text").textContent = t(atTheEntrance ? "reference.entrance" : "reference.keep");
   }
 
@@ -266,7 +324,7 @@
     if (!visible) return;
     const date = $("appointment-date");
     date.setAttribute("datetime", appointment.date);
-    date.textContent = NFT.formatDate(appointment.date, true);
+    date.textContent = NFT.formatDocumentDate(appointment.date, true);
     $("appointment-window").textContent = t("appointment.window_value", {
       start: NFT.formatTime(appointment.window_start),
       end: NFT.formatTime(appointment.window_end),
@@ -298,7 +356,7 @@
   // -- "I can't come today": a section with a button, a confirmation, then the POST ------------
 
   function renderRelease(v) {
-    const possible = v.status === "invited" && v.can_release === true;
+    const possible = shownState(v) === "invited" && v.can_release === true;
     const section = $("release-section");
     const wasShown = !section.hidden;
     show(section, possible);
@@ -752,7 +810,10 @@
     return EXTENSIONS[extension] || null;
   }
 
+  // What was said about the upload ("uploading…", "checking…") goes: its input or the live
+  // region says the refusal (wire).
   function uploadProblem(kind, filename, key) {
+    silence();
     uploads[kind] = { filename, documentId: null, percent: null, error: key };
     renderUpload(kind);
   }
@@ -797,11 +858,14 @@
     if (!sent) return uploadProblem(kind, file.name, "upload.failed");
     u.percent = null;
     renderUpload(kind);
-    announce(t("upload.checking", { filename: file.name }));
+    announce(t("upload.checking", { filename: file.name }), { documentId: u.documentId, documentStatus: "pending" });
 
     const document_ = await settled(u.documentId);
     if (document_ && document_.status === "verified") {
-      announce(t("upload.done", { kind: t(`kind.${kind}`), filename: file.name }));
+      announce(t("upload.done", { kind: t(`kind.${kind}`), filename: file.name }), {
+        documentId: u.documentId,
+        documentStatus: "verified",
+      });
     } else if (document_ && document_.status === "rejected") {
       uploadProblem(kind, file.name, "upload.refused");
     }

@@ -148,3 +148,96 @@ def test_a_failed_sending_is_said_by_the_live_region_when_the_focus_is_elsewhere
     expect(page.locator("#file-passport-error")).to_have_text(failed)
     expect(withdraw).to_be_focused()
     assert _announced(page).count(failed) == 1, _announced(page)
+
+
+def _announcer(page: Page) -> str:
+    text: str = page.locator("#announcer").text_content() or ""
+    return text
+
+
+def test_a_refused_file_leaves_no_being_checked_line_in_the_live_region(
+    open_page: OpenPage,
+) -> None:
+    api = _waiting()
+    page = open_page(viewport=PHONE, locale="en-GB")
+    held = _open(page, api)
+    name = "<img src=x onerror=alert(1)>.jpg"
+    fake: FilePayload = {"name": name, "mimeType": "image/jpeg", "buffer": b"not a jpeg"}
+    checking = EN["upload.checking"].replace("{filename}", name)
+    refused = EN["upload.refused"].replace("{filename}", name)
+
+    with page.expect_request(STORAGE_URL):
+        page.get_by_label("Other document: choose a file").set_input_files(fake)
+    expect(page.locator("#progress-other-box")).to_be_visible()
+    assert len(held) == 1
+    rejected = {**document("other", "not_read", number=1, filename=name), "status": "rejected"}
+    api.view = registration(documents=[rejected], missing_documents=["passport", "residence_title"])
+    held[0].fulfill(status=204, headers=CORS)
+
+    expect(page.locator("#file-other-error")).to_have_text(refused)
+    expect(page.locator("#file-list li")).to_contain_text(EN["doc_status.rejected"])
+    # The list says refused: nothing on the page still says it is being checked.
+    expect(page.locator("#announcer")).not_to_have_text(checking)
+    expect(page.get_by_text(checking).filter(visible=True)).to_have_count(0)
+    assert _announcer(page) in ("", refused), _announced(page)
+
+
+def test_the_live_region_is_cleared_when_the_registration_enters_the_queue(
+    open_page: OpenPage,
+) -> None:
+    api = _waiting()
+    page = open_page(viewport=PHONE, locale="en-GB")
+    held = _open(page, api)
+    with page.expect_request(STORAGE_URL):
+        page.get_by_label("Passport: choose a file").set_input_files(PDF)
+    expect(page.locator("#progress-passport-box")).to_be_visible()
+    assert len(held) == 1
+    api.view = registration(
+        documents=[
+            document("passport", "matches", filename=FILENAME),
+            document("residence_title", "matches", number=2),
+        ],
+    )
+    held[0].fulfill(status=204, headers=CORS)
+    done = EN["upload.done"].replace("{kind}", EN["kind.passport"]).replace("{filename}", FILENAME)
+    page.wait_for_function("(done) => window.announced.includes(done)", arg=done)
+    expect(page.locator("#announcer")).to_have_text(done)
+
+    page.get_by_role("button", name=EN["submit.button"]).click()
+
+    expect_heading(page, EN["state.waiting.heading"])
+    expect(page.locator("#announcer")).to_be_empty()
+    expect(page.get_by_text(done).filter(visible=True)).to_have_count(0)
+
+
+@pytest.mark.parametrize("language", ["de", "en", "tr", "ar", "uk"])
+def test_no_upload_is_said_to_be_under_way_once_it_is_received(
+    language: str, open_page: OpenPage
+) -> None:
+    m = messages(language)
+    api = _waiting()
+    page = open_page(viewport=PHONE, locale="en-GB")
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    api.install(page)
+    page.route(STORAGE_URL, hold)
+    page.goto(f"{STATUS_LINK}&lang={language}")
+    expect_heading(page, m["state.awaiting_documents.heading"])
+    label = m["upload.label"].replace("{kind}", m["kind.passport"])
+    with page.expect_request(STORAGE_URL):
+        page.get_by_label(label).set_input_files(PDF)
+    progress = m["upload.progress"].replace("{filename}", FILENAME)
+    expect(page.locator("#progress-passport-label")).to_have_text(progress)
+    assert len(held) == 1
+
+    api.view = _received()
+    held[0].fulfill(status=204, headers=CORS)
+
+    expect(page.locator("#state-passport")).to_have_text(f"✓ {m['documents.received']}")
+    for key in ("upload.progress", "upload.uploading", "upload.checking"):
+        under_way = m[key].replace("{filename}", FILENAME)
+        expect(page.get_by_text(under_way).filter(visible=True)).to_have_count(0)
+        expect(page.locator("#announcer")).not_to_have_text(under_way)
