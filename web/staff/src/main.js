@@ -11,6 +11,7 @@ import { entrancePage } from "./pages/entrance.js";
 import { figuresPage } from "./pages/figures.js";
 import { recordPage } from "./pages/record.js";
 import { reviewPage } from "./pages/review.js";
+import { searchPage } from "./pages/search.js";
 import { todayPage } from "./pages/today.js";
 
 const IDLE_LOCK_MS = 15 * 60 * 1000;
@@ -19,6 +20,7 @@ const config = window.NFT_STAFF_CONFIG;
 const PAGES = {
   today: { render: todayPage },
   entrance: { render: entrancePage },
+  search: { render: searchPage },
   review: { render: reviewPage },
   registration: { render: recordPage, hidden: true },
   capacity: { render: capacityPage },

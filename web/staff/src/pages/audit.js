@@ -27,6 +27,8 @@ export function auditDetail(action, detail) {
         : t("audit.detail.lookup_person", { n: count(detail.replace(/^person:/, "")) });
     case "arrival":
       return label("audit.via", detail);
+    case "search":
+      return label("audit.search", detail);
     case "check_in":
       return label("audit.outcome", detail);
     case "review": {
