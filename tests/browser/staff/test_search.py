@@ -10,11 +10,12 @@ import re
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from infra import local_cognito
 from tests.applicant_flow import http_proof_of_work, registration_body
-from tests.browser.staff.conftest import StaffStack, sign_in
+from tests.browser.accessibility import assert_accessible
+from tests.browser.staff.conftest import TABLET, StaffStack, sign_in
 from tests.e2e.applicants import LINK
 
 pytestmark = pytest.mark.e2e
@@ -90,9 +91,34 @@ def test_the_clerk_finds_a_person_not_invited_today_and_opens_the_record(
     expect(found).to_contain_text("Die Unterlagen fehlen noch")
     expect(result).to_be_focused()
     expect(born).not_to_have_attribute("aria-invalid", "true")
+    assert_accessible(page, "search with a result")
     for personal in ("ahin", "1985", "Elif"):
         assert personal not in page.url
 
     found.get_by_role("button", name="Akte öffnen").click()
     expect(page.get_by_role("heading", name=re.compile("Registrierung: Şahin"))).to_be_visible()
     assert registration_id not in page.url
+
+
+def test_the_search_page_fits_a_tablet_and_passes_axe_there(
+    browser: Browser, staff_stack: StaffStack
+) -> None:
+    context = browser.new_context(viewport=TABLET, locale="de-DE", timezone_id="Europe/Berlin")
+    page = context.new_page()
+    sign_in(
+        page,
+        staff_stack.console_url,
+        "staff",
+        local_cognito.DEMO_PASSWORD,
+        staff_stack.secret("staff"),
+    )
+    page.get_by_role("link", name="Suche").click()
+    expect(page.get_by_role("heading", name="Registrierung einer Person suchen")).to_be_visible()
+    page.get_by_role("button", name="Suchen").click()
+    expect(page.locator("[data-search-result]")).to_contain_text("Familienname und Geburtsdatum")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert_accessible(page, "search on a tablet")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Find a person's registration")).to_be_visible()
+    expect(page.get_by_label("Date of birth")).to_be_visible()
+    context.close()
