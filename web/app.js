@@ -305,12 +305,47 @@
     return { ok: response.ok, status: response.status, data };
   }
 
-  // A message for an answer no page handles specially.
+  // What each problem the applicant's routes answer says to the person, in the page's
+  // language: the API's `title` and `detail` are English (chalicelib/domain/errors.py, and
+  // internal_error from chalicelib/api/problems.py). tests/i18n checks that every type has one.
+  const PROBLEM_TYPE = "urn:notfalltermin:problem:";
+  const PROBLEM_TEXTS = {
+    validation_failed: "problem.validation_failed",
+    correction_not_on_document: "problem.correction_not_on_document",
+    not_eligible: "problem.not_eligible",
+    duplicate_registration: "error.duplicate",
+    not_found: "problem.not_found",
+    unauthorized: "problem.unauthorized",
+    forbidden: "problem.forbidden",
+    invalid_state: "error.invalid_state",
+    documents_incomplete: "problem.documents_incomplete",
+    too_many_documents: "upload.too_many",
+    too_many_registrations: "problem.too_many_registrations",
+    payload_too_large: "problem.payload_too_large",
+    service_unavailable: "common.unavailable",
+    internal_error: "common.unexpected_error",
+  };
+
+  // The problem's code, from its `type` (urn:notfalltermin:problem:<code>), else its `code`.
+  function problemCode(answer) {
+    const problem = (answer && answer.data) || {};
+    const type = String(problem.type || "");
+    if (type.startsWith(PROBLEM_TYPE)) return type.slice(PROBLEM_TYPE.length);
+    return problem.code ? String(problem.code) : null;
+  }
+
+  // The i18n key of an answer no page handles specially: by the problem's type; a type this
+  // page does not know by its status (busy, or our fault); never the API's English words.
+  function problemKey(answer) {
+    if (answer.status === 0) return "common.network_error";
+    const code = problemCode(answer);
+    if (code && Object.hasOwn(PROBLEM_TEXTS, code)) return PROBLEM_TEXTS[code];
+    if (answer.status === 503 || answer.status === 429) return "common.unavailable";
+    return "common.unexpected_error";
+  }
+
   function generalError(answer) {
-    if (answer.status === 0) return t("common.network_error");
-    if (answer.status === 503 || answer.status === 429) return t("common.unavailable");
-    if (answer.data && answer.data.code === "invalid_state") return t("error.invalid_state");
-    return t("common.unexpected_error");
+    return t(problemKey(answer));
   }
 
   // -- files: what the service can check, photos small enough -----------------------------
@@ -450,6 +485,8 @@
     formatTime,
     formatList,
     api,
+    problemCode,
+    problemKey,
     generalError,
     prepareUpload,
     el,

@@ -133,11 +133,19 @@
     };
   }
 
+  // The first letter of another script in a name: the error names it (docs/design.md §2).
+  function otherScriptLetter(value) {
+    const found = String(value || "").match(OTHER_SCRIPT);
+    return found ? found[0] : null;
+  }
+
+  // A name's error, {key, params} with a text naming its own field, or null.
   function nameError(field, value) {
-    if (!value) return `error.required.${field}`;
-    if (OTHER_SCRIPT.test(value)) return "error.name.script";
-    if (!NAME.test(value)) return "error.name.characters";
-    if (!/\p{L}/u.test(value)) return `error.invalid.${field}`;
+    if (!value) return { key: `error.required.${field}` };
+    const letter = otherScriptLetter(value);
+    if (letter) return { key: `error.name.script.${field}`, params: { letter } };
+    if (!NAME.test(value)) return { key: `error.name.characters.${field}` };
+    if (!/\p{L}/u.test(value)) return { key: `error.invalid.${field}` };
     return null;
   }
 
@@ -154,8 +162,10 @@
     const add = (field, key, part) => {
       if (key) errors.push({ field, key, part });
     };
-    if (!oneName()) add("given_names", nameError("given_names", v.given_names));
-    add("family_name", nameError("family_name", v.family_name));
+    for (const field of oneName() ? ["family_name"] : ["given_names", "family_name"]) {
+      const error = nameError(field, v[field]);
+      if (error) errors.push({ field, ...error });
+    }
     const birth = v.dateErrors.date_of_birth;
     if (birth.error) add("date_of_birth", birth.error, birth.part);
     else if (inTheFuture(birth.iso) || +birth.iso.slice(0, 4) < today().year - 130) {
@@ -486,7 +496,7 @@
       button.disabled = false;
       status.textContent = "";
       backToForm();
-      showErrors([{ field: null, text: NFT.generalError(proof.answer) }]);
+      showErrors([{ field: null, key: NFT.problemKey(proof.answer) }]);
       return;
     }
     body.altcha = proof.payload;
@@ -504,26 +514,32 @@
     }
     backToForm();
     const problem = answer.data || {};
-    if (problem.code === "not_eligible" && problem.first_possible_date) {
+    const code = NFT.problemCode(answer);
+    if (code === "not_eligible" && problem.first_possible_date) {
       refusalDates = { expires: v.title_expires_on, first: problem.first_possible_date };
       renderRefusal();
       show(refusal, true);
       focus(refusal);
       return;
     }
-    if (problem.code === "validation_failed" && Array.isArray(problem.errors) && problem.errors.length) {
+    if (code === "validation_failed" && Array.isArray(problem.errors) && problem.errors.length) {
+      // Each finding once, at its field; the rest in the page's words, never the API's English.
       const seen = new Set();
       const mapped = [];
       for (const item of problem.errors) {
         const field = fieldOf(item.field);
-        if (field && seen.has(field)) continue;
-        if (field) seen.add(field);
-        mapped.push(field ? { field, key: serverErrorKey(field, item.message) } : { field: null, text: problem.detail || t("common.unexpected_error") });
+        const error = field
+          ? { field, ...serverError(field, item.message) }
+          : { field: null, key: item.field === "altcha" ? "problem.altcha" : "problem.validation_failed" };
+        const once = field || error.key;
+        if (seen.has(once)) continue;
+        seen.add(once);
+        mapped.push(error);
       }
       showErrors(mapped);
       return;
     }
-    if (problem.code === "duplicate_registration") {
+    if (code === "duplicate_registration") {
       if (sentAt !== null) {
         // The person changed the address of a registration made here a moment ago.
         const time = new Intl.DateTimeFormat(NFT.language(), { hour: "2-digit", minute: "2-digit" }).format(
@@ -535,20 +551,22 @@
       showErrors([{ field: null, key: "error.duplicate" }]);
       return;
     }
-    showErrors([{ field: null, text: NFT.generalError(answer) }]);
+    showErrors([{ field: null, key: NFT.problemKey(answer) }]);
   }
 
-  // The service's finding, as the page says it in the person's language.
-  function serverErrorKey(field, message) {
+  // The service's finding at a field, as the page says it in the person's language:
+  // {key, params}. A name's letter of another script is the one the page finds in what was
+  // sent (the service's rule is the page's).
+  function serverError(field, message) {
     const text = String(message || "");
-    if (field === "email" && text.includes("before the @")) return "error.email.smtputf8";
-    if ((field === "given_names" || field === "family_name") && text.includes("Latin letters")) {
-      return "error.name.script";
+    const name = field === "given_names" || field === "family_name";
+    if (field === "email" && text.includes("before the @")) return { key: "error.email.smtputf8" };
+    if (name && text.includes("Latin letters")) {
+      const letter = otherScriptLetter(checked && checked[field]) || "?";
+      return { key: `error.name.script.${field}`, params: { letter } };
     }
-    if ((field === "given_names" || field === "family_name") && /digits|may hold only/.test(text)) {
-      return "error.name.characters";
-    }
-    return `error.invalid.${field}`;
+    if (name && /digits|may hold only/.test(text)) return { key: `error.name.characters.${field}` };
+    return { key: `error.invalid.${field}` };
   }
 
   function changeAddress() {

@@ -38,6 +38,7 @@ from tests.browser.fake_api import (
     SECURE_FORM_ORIGIN,
     STATUS_LINK,
     FakeApi,
+    problem,
     registration,
 )
 
@@ -351,8 +352,10 @@ def test_what_cannot_be_on_a_document_is_refused_in_the_pages_language(
 
     page.get_by_role("button", name=de["register.continue"]).click()
 
-    expect(page.locator("#given_names-error")).to_have_text(de["error.name.script"])
-    expect(page.locator("#family_name-error")).to_have_text(de["error.name.characters"])
+    expect(page.locator("#given_names-error")).to_have_text(
+        de["error.name.script.given_names"].replace("{letter}", "\u041e")
+    )
+    expect(page.locator("#family_name-error")).to_have_text(de["error.name.characters.family_name"])
     expect(page.locator("#date_of_birth-error")).to_have_text(de["error.date.day"])
     expect(page.locator("#email-error")).to_have_text(de["error.email.smtputf8"])
     expect(page.locator("#title_expires_on-error")).to_have_text(de["error.date.year"])
@@ -479,3 +482,96 @@ def test_back_from_the_check_returns_to_the_filled_form_and_forward_to_the_check
     ((_, _, sent),) = [c for c in api.calls if c[:2] == ("POST", "/registrations")]
     assert sent["family_name"] == "Haddad-Nasser"
     assert sent["altcha"]
+
+
+# The API's own words, in English, that must not reach a page in another language.
+ENGLISH_DETAIL = "The automatic check against robots did not pass. Please try again."
+
+
+@pytest.mark.parametrize(
+    ("language", "answer", "key"),
+    [
+        ("uk", problem(429, "too_many_registrations"), "problem.too_many_registrations"),
+        (
+            "tr",
+            problem(
+                422,
+                "validation_failed",
+                errors=[{"field": "altcha", "message": "has expired: please try again"}],
+            ),
+            "problem.altcha",
+        ),
+        ("ar", problem(400, "validation_failed"), "problem.validation_failed"),
+        ("de", problem(413, "payload_too_large"), "problem.payload_too_large"),
+        ("uk", problem(503, "service_unavailable"), "common.unavailable"),
+        ("en", problem(409, "a_type_of_tomorrow"), "common.unexpected_error"),
+    ],
+    ids=["daily-limit", "robot-check", "unreadable", "too-large", "busy", "unknown-type"],
+)
+def test_a_refused_registration_is_said_in_the_pages_language_by_its_problem_type(
+    open_page: OpenPage, language: str, answer: tuple[int, dict[str, Any]], key: str
+) -> None:
+    texts = messages(language)
+    status, body = answer
+    api = _form_api(registration_answers=[(status, {**body, "detail": ENGLISH_DETAIL})])
+    person = Person()
+    page = _open_form(open_page, api, language)
+    fill_registration(page, person, language)
+
+    send_registration(page, language)
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("li")).to_have_text([texts[key]])
+    expect(page.locator("body")).not_to_contain_text(ENGLISH_DETAIL)
+    # Nothing was registered: the form is back with everything typed.
+    expect(page.locator("#family_name")).to_have_value(person.family_name)
+
+
+def test_the_daily_limit_of_an_address_says_so_and_not_try_again_in_a_few_minutes(
+    open_page: OpenPage,
+) -> None:
+    uk, de = messages("uk"), messages("de")
+    api = _form_api(registration_answers=[problem(429, "too_many_registrations")])
+    page = _open_form(open_page, api, "uk")
+    fill_registration(page, Person(), "uk")
+
+    send_registration(page, "uk")
+
+    error = page.locator("#error-summary li")
+    expect(error).to_have_text(uk["problem.too_many_registrations"])
+    assert uk["problem.too_many_registrations"] != uk["common.unavailable"]
+    # Said again in the language the person switches to.
+    page.locator('#languages button[lang="de"]').click()
+    expect(error).to_have_text(de["problem.too_many_registrations"])
+
+
+def test_a_name_in_another_script_is_refused_at_its_own_field_naming_the_letter(
+    open_page: OpenPage,
+) -> None:
+    uk = messages("uk")
+    api = _form_api()
+    page = _open_form(open_page, api, "uk")
+    fill_registration(page, Person(given_names="Олена", family_name="Коваленко"), "uk")
+
+    page.get_by_role("button", name=uk["register.continue"]).click()
+
+    given = uk["error.name.script.given_names"].replace("{letter}", "\u041e")
+    family = uk["error.name.script.family_name"].replace("{letter}", "\u041a")
+    assert given != family and "Kovalenko" in family
+    expect(page.locator("#given_names-error")).to_have_text(given)
+    expect(page.locator("#family_name-error")).to_have_text(family)
+    # Each field once in the summary, each leading to its own field.
+    summary = page.locator("#error-summary")
+    expect(summary.locator("li")).to_have_text([given, family])
+    summary.get_by_role("link", name=family).click()
+    expect(page.locator("#family_name")).to_be_focused()
+
+    # A Cyrillic letter that looks Latin, in an otherwise Latin name: that letter is named.
+    page.locator("#given_names").fill("Olena")
+    page.locator("#family_name").fill("Koval\u0435nko")  # a Cyrillic e
+    page.get_by_role("button", name=uk["register.continue"]).click()
+    expect(summary.locator("li")).to_have_text(
+        [uk["error.name.script.family_name"].replace("{letter}", "\u0435")]
+    )
+    expect(page.locator("#given_names-error")).to_be_hidden()

@@ -10,6 +10,7 @@ from typing import get_args
 import pytest
 
 from chalicelib.api.schemas import Language
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.nationality import NATIONALITY_CODES
 from chalicelib.domain.registration import Status
 from chalicelib.domain.verification import CORRECTABLE, Check, Field
@@ -99,3 +100,32 @@ def test_the_nationalities_are_those_the_service_accepts() -> None:
 
 def _app_js() -> str:
     return Path(WEB / "app.js").read_text("utf-8")
+
+
+# Problems only the staff routes answer (the desk's entrance pass); the console says those.
+STAFF_ONLY_PROBLEMS = {"pass_invalid", "not_today", "window_not_over"}
+
+
+def _problem_codes() -> set[str]:
+    """Every problem `code` the API answers: the domain's errors and the error mapper's own."""
+    codes = {"internal_error"}
+    pending: list[type[DomainError]] = [DomainError]
+    while pending:
+        error = pending.pop()
+        codes.add(error.code)
+        pending.extend(error.__subclasses__())
+    return codes
+
+
+def test_every_problem_the_applicant_can_meet_has_a_text_in_every_language() -> None:
+    # app.js PROBLEM_TEXTS: code → i18n key; the pages never show the API's English `detail`.
+    block = re.search(r"const PROBLEM_TEXTS = \{(.*?)\};", _app_js(), re.S)
+    assert block is not None, "app.js has no PROBLEM_TEXTS"
+    texts = dict(re.findall(r'(\w+): "([\w.]+)"', block.group(1)))
+
+    assert set(texts) == _problem_codes() - STAFF_ONLY_PROBLEMS
+    for language in LANGUAGES:
+        missing = set(texts.values()) - set(_messages(language))
+        assert not missing, (language, missing)
+    # The daily limit of an address is its own text, not "busy, try again in a few minutes".
+    assert texts["too_many_registrations"] != texts["service_unavailable"]
