@@ -36,6 +36,12 @@ class StaffStack:
         assert pool is not None
         return pool.totp_secrets[username]
 
+    def sign_in(self, page: Page, username: str) -> None:
+        """`username` ("staff", "admin") signed in with the local pool's password and code."""
+        sign_in(
+            page, self.console_url, username, local_cognito.DEMO_PASSWORD, self.secret(username)
+        )
+
 
 @pytest.fixture(scope="module")
 def staff_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaffStack]:
@@ -66,8 +72,41 @@ def unreadable_document(text: str, kind: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
-def submitted_for_review(stack: LocalStack, email: str, **typed: Any) -> str:
-    """Registered, confirmed, a photo and a PDF nobody's reader can read, submitted: in review."""
+@dataclass(frozen=True)
+class Confirmed:
+    """A registration made through the API with its e-mail confirmed: what its link opens."""
+
+    registration_id: str
+    typed: dict[str, Any]  # the body sent, proof of work aside
+    auth: dict[str, str]
+    base: str  # the registration's URL in the API
+
+    def upload(self, kind: str, filename: str, content: bytes, content_type: str) -> None:
+        request: dict[str, Any] = {
+            "kind": kind,
+            "filename": filename,
+            "content_type": content_type,
+            "size_bytes": len(content),
+        }
+        documents = f"{self.base}/documents"
+        granted = requests.post(documents, headers=self.auth, json=request, timeout=10)
+        assert granted.status_code == 201, granted.text
+        upload = granted.json()["upload"]
+        files = {"file": (filename, content, content_type)}
+        sent = requests.post(upload["url"], data=upload["fields"], files=files, timeout=10)
+        assert sent.status_code in (200, 201, 204), sent.text
+
+    def submit_for_review(self, stack: LocalStack) -> None:
+        """Once every document is read: submitted, and in a person's review."""
+        wait_until_read(stack.api_url, self.registration_id, self.auth)
+        answer = requests.post(f"{self.base}/submit", headers=self.auth, timeout=10)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "in_review", answer.json()
+
+
+def registered_and_confirmed(stack: LocalStack, email: str, **typed: Any) -> Confirmed:
+    """Registered through the API (`typed` over tests.applicant_flow.registration_body), the
+    link taken from the mail, the e-mail confirmed: awaiting documents."""
     api = stack.api_url
     body: Any = {**registration_body(email=email, **typed), "altcha": http_proof_of_work(api)}
     created = requests.post(f"{api}/registrations", json=body, timeout=10)
@@ -77,37 +116,22 @@ def submitted_for_review(stack: LocalStack, email: str, **typed: Any) -> str:
     text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     link = LINK.search(text)
     assert link is not None and link["id"] == registration_id, text
-    token = link["token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = {"Authorization": f"Bearer {link['token']}"}
     base = f"{api}/registrations/{registration_id}"
     assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
-    documents = [
-        ("passport", "passport.jpg", unreadable_document("PASSPORT (test)"), "image/jpeg"),
-        (
-            "residence_title",
-            "card.pdf",
-            unreadable_document("CARD (test)", "PDF"),
-            "application/pdf",
-        ),
-    ]
-    for kind, filename, content, content_type in documents:
-        request: dict[str, Any] = {
-            "kind": kind,
-            "filename": filename,
-            "content_type": content_type,
-            "size_bytes": len(content),
-        }
-        granted = requests.post(f"{base}/documents", headers=auth, json=request, timeout=10)
-        assert granted.status_code == 201, granted.text
-        upload = granted.json()["upload"]
-        files = {"file": (filename, content, content_type)}
-        sent = requests.post(upload["url"], data=upload["fields"], files=files, timeout=10)
-        assert sent.status_code in (200, 201, 204), sent.text
-    wait_until_read(api, registration_id, auth)
-    answer = requests.post(f"{base}/submit", headers=auth, timeout=10)
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["status"] == "in_review", answer.json()
-    return registration_id
+    del body["altcha"]
+    return Confirmed(registration_id, body, auth, base)
+
+
+def submitted_for_review(stack: LocalStack, email: str, **typed: Any) -> str:
+    """Registered, confirmed, a photo and a PDF nobody's reader can read, submitted: in review."""
+    confirmed = registered_and_confirmed(stack, email, **typed)
+    passport = unreadable_document("PASSPORT (test)")
+    confirmed.upload("passport", "passport.jpg", passport, "image/jpeg")
+    card = unreadable_document("CARD (test)", "PDF")
+    confirmed.upload("residence_title", "card.pdf", card, "application/pdf")
+    confirmed.submit_for_review(stack)
+    return confirmed.registration_id
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,14 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from infra import local_cognito
-from tests.applicant_flow import http_proof_of_work, registration_body
 from tests.browser.staff.conftest import (
     Day,
     StaffStack,
     reference_of,
-    sign_in,
+    registered_and_confirmed,
     unreadable_document,
 )
 from tests.documents import corpus
-from tests.e2e.applicants import LINK, wait_until_read
 
 pytestmark = pytest.mark.e2e
 
@@ -51,13 +48,7 @@ def test_the_audit_names_actions_and_details_in_words(
     _desk(staff_stack, f"/staff/registrations/{person}/undo", {"reason": "falsche Person"})
 
     page = console_page
-    sign_in(
-        page,
-        staff_stack.console_url,
-        "admin",
-        local_cognito.DEMO_PASSWORD,
-        staff_stack.secret("admin"),
-    )
+    staff_stack.sign_in(page, "admin")
     page.get_by_role("link", name="Protokoll").click()
     trail = page.get_by_role("table", name="Protokoll")
     undo = trail.locator("tr", has_text="Entscheidung rückgängig gemacht")
@@ -125,49 +116,25 @@ def _in_review(
     """Registered, confirmed, a readable passport (number P01234567, valid to 2031), the
     residence title `title(typed)` and the `extra` (kind, filename, bytes announced as JPEG)
     uploaded, read and submitted; in review. The typed body."""
-    stack = staff_stack.stack
-    api = stack.api_url
-    body: Any = {
-        **registration_body(email=email, given_names="Lina", family_name=family_name),
-        "altcha": http_proof_of_work(api),
-    }
-    created = requests.post(f"{api}/registrations", json=body, timeout=10)
-    assert created.status_code == 201, created.text
-    mail = stack.wait_for_mail(lambda m: m["To"] == email)
-    link = LINK.search(mail.get_body(preferencelist=("plain",)).get_content())  # type: ignore[union-attr]
-    assert link is not None
-    auth = {"Authorization": f"Bearer {link['token']}"}
-    base = f"{api}/registrations/{link['id']}"
-    assert requests.post(f"{base}/confirm-email", headers=auth, timeout=10).status_code == 200
+    confirmed = registered_and_confirmed(
+        staff_stack.stack, email, given_names="Lina", family_name=family_name
+    )
+    typed = confirmed.typed
     passport = corpus.passport(
-        family_name=body["family_name"],
-        given_names=body["given_names"],
-        date_of_birth=date.fromisoformat(body["date_of_birth"]),
-        nationality=body["nationality"],
+        family_name=typed["family_name"],
+        given_names=typed["given_names"],
+        date_of_birth=date.fromisoformat(typed["date_of_birth"]),
+        nationality=typed["nationality"],
         expires_on=date(2031, 5, 1),
         document_number="P01234567",
     )
     for kind, filename, content in (
         ("passport", "passport.jpg", passport),
-        ("residence_title", "card.jpg", title(body)),
+        ("residence_title", "card.jpg", title(typed)),
         *extra,
     ):
-        request: dict[str, Any] = {
-            "kind": kind,
-            "filename": filename,
-            "content_type": "image/jpeg",
-            "size_bytes": len(content),
-        }
-        granted = requests.post(f"{base}/documents", headers=auth, json=request, timeout=10)
-        assert granted.status_code == 201, granted.text
-        upload = granted.json()["upload"]
-        files = {"file": (filename, content, "image/jpeg")}
-        sent = requests.post(upload["url"], data=upload["fields"], files=files, timeout=10)
-        assert sent.status_code in (200, 201, 204), sent.text
-    wait_until_read(api, link["id"], auth)
-    answer = requests.post(f"{base}/submit", headers=auth, timeout=10)
-    assert answer.json()["status"] == "in_review", answer.text
-    typed: dict[str, Any] = body
+        confirmed.upload(kind, filename, content, "image/jpeg")
+    confirmed.submit_for_review(staff_stack.stack)
     return typed
 
 

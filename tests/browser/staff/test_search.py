@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, expect
 
-from infra import local_cognito
-from tests.applicant_flow import http_proof_of_work, registration_body
 from tests.browser.accessibility import assert_accessible
-from tests.browser.staff.conftest import TABLET, StaffStack, sign_in
-from tests.e2e.applicants import LINK
+from tests.browser.staff.conftest import TABLET, StaffStack, registered_and_confirmed
 
 pytestmark = pytest.mark.e2e
 
@@ -25,26 +21,9 @@ EMAIL = "sahin.search@example.org"
 
 def _registered_and_confirmed(staff_stack: StaffStack) -> str:
     """Registered with a month-only date of birth, e-mail confirmed: awaiting documents."""
-    stack = staff_stack.stack
-    api = stack.api_url
-    typed = registration_body(
-        email=EMAIL, given_names="Elif", family_name="Şahin", date_of_birth="1985-07"
-    )
-    body = {**typed, "altcha": http_proof_of_work(api)}
-    created = requests.post(f"{api}/registrations", json=body, timeout=10)
-    assert created.status_code == 201, created.text
-    registration_id: str = created.json()["registration_id"]
-    mail = stack.wait_for_mail(lambda m: m["To"] == EMAIL)
-    text = mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-    link = LINK.search(text)
-    assert link is not None and link["id"] == registration_id, text
-    confirmed = requests.post(
-        f"{api}/registrations/{registration_id}/confirm-email",
-        headers={"Authorization": f"Bearer {link['token']}"},
-        timeout=10,
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    return registration_id
+    return registered_and_confirmed(
+        staff_stack.stack, EMAIL, given_names="Elif", family_name="Şahin", date_of_birth="1985-07"
+    ).registration_id
 
 
 def test_the_clerk_finds_a_person_not_invited_today_and_opens_the_record(
@@ -52,13 +31,7 @@ def test_the_clerk_finds_a_person_not_invited_today_and_opens_the_record(
 ) -> None:
     registration_id = _registered_and_confirmed(staff_stack)
     page = console_page
-    sign_in(
-        page,
-        staff_stack.console_url,
-        "staff",
-        local_cognito.DEMO_PASSWORD,
-        staff_stack.secret("staff"),
-    )
+    staff_stack.sign_in(page, "staff")
     page.get_by_role("link", name="Suche").click()
     expect(page.get_by_role("heading", name="Registrierung einer Person suchen")).to_be_focused()
 
@@ -105,13 +78,7 @@ def test_the_search_page_fits_a_tablet_and_passes_axe_there(
 ) -> None:
     context = browser.new_context(viewport=TABLET, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
-    sign_in(
-        page,
-        staff_stack.console_url,
-        "staff",
-        local_cognito.DEMO_PASSWORD,
-        staff_stack.secret("staff"),
-    )
+    staff_stack.sign_in(page, "staff")
     page.get_by_role("link", name="Suche").click()
     expect(page.get_by_role("heading", name="Registrierung einer Person suchen")).to_be_visible()
     page.get_by_role("button", name="Suchen").click()

@@ -29,7 +29,6 @@ from tests.browser.staff.conftest import (
     invitation_qr,
     reference_of,
     shot,
-    sign_in,
 )
 
 pytestmark = pytest.mark.e2e
@@ -96,13 +95,7 @@ def test_the_entrance_takes_a_typed_code_green_and_an_unknown_one_red(
     console_page: Page, staff_stack: StaffStack, day: Day
 ) -> None:
     page = console_page
-    sign_in(
-        page,
-        staff_stack.console_url,
-        "admin",
-        local_cognito.DEMO_PASSWORD,
-        staff_stack.secret("admin"),
-    )
+    staff_stack.sign_in(page, "admin")
     page.get_by_role("link", name="Eingang").click()
     expect(page.get_by_role("heading", name="Eingang")).to_be_visible()
     code = page.get_by_label("Code der Einladung")
@@ -319,13 +312,7 @@ def test_the_entrance_reads_the_invitations_qr_code_from_the_camera(
         context = camera.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
         context.grant_permissions(["camera"])
         page = context.new_page()
-        sign_in(
-            page,
-            staff_stack.console_url,
-            "staff",
-            local_cognito.DEMO_PASSWORD,
-            staff_stack.secret("staff"),
-        )
+        staff_stack.sign_in(page, "staff")
         page.get_by_role("link", name="Eingang").click()
         page.get_by_role("button", name="QR-Code scannen").click()
         verdict = page.locator("[data-verdict=ok]")
@@ -353,13 +340,7 @@ def test_the_entrance_tells_someone_early_when_their_window_starts(
     context = browser.new_context(viewport=DESKTOP, locale="de-DE", timezone_id="Europe/Berlin")
     try:
         page = context.new_page()
-        sign_in(
-            page,
-            staff_stack.console_url,
-            "staff",
-            local_cognito.DEMO_PASSWORD,
-            staff_stack.secret("staff"),
-        )
+        staff_stack.sign_in(page, "staff")
         # The page's clock 83 minutes before the window (13:37 for 15:00).
         page.clock.set_fixed_time(start - timedelta(minutes=83))
         page.get_by_role("link", name="Eingang").click()
@@ -544,13 +525,7 @@ def test_the_session_refreshes_its_token_and_locks_after_fifteen_idle_minutes(
             else None
         ),
     )
-    sign_in(
-        page,
-        staff_stack.console_url,
-        "staff",
-        local_cognito.DEMO_PASSWORD,
-        staff_stack.secret("staff"),
-    )
+    staff_stack.sign_in(page, "staff")
     heading = page.get_by_role("heading", name="Termine des Tages")
     # Busy for 59½ minutes: a key at least every 14 minutes keeps the session; the access
     # token (60 minutes) is refreshed with the refresh token before the next call needs it.
@@ -575,13 +550,7 @@ def test_every_page_fits_a_tablet_and_passes_axe_there(
 ) -> None:
     context = browser.new_context(viewport=TABLET, locale="de-DE", timezone_id="Europe/Berlin")
     page = context.new_page()
-    sign_in(
-        page,
-        staff_stack.console_url,
-        "admin",
-        local_cognito.DEMO_PASSWORD,
-        staff_stack.secret("admin"),
-    )
+    staff_stack.sign_in(page, "admin")
     pages = {
         "Heute": "Termine des Tages",
         "Eingang": "Eingang",
