@@ -47,6 +47,15 @@ def _open(page: Page, api: FakeApi) -> list[Route]:
     return held
 
 
+def _sending(page: Page, held: list[Route], label: str, files: Any, kind: str = "passport") -> None:
+    """`files` chosen at the input labelled `label`: its upload line shows and its sending to
+    storage is held (held[0], the one request `_open` holds), for the test to answer."""
+    with page.expect_request(STORAGE_URL):
+        page.get_by_label(label).set_input_files(files)
+    expect(page.locator(f"#progress-{kind}-box")).to_be_visible()
+    assert len(held) == 1
+
+
 def _announced(page: Page) -> list[str]:
     announced: list[str] = page.evaluate("() => window.announced")
     return announced
@@ -73,11 +82,8 @@ def test_the_upload_line_goes_once_the_file_is_received_and_the_outcome_is_said_
     box = page.locator("#progress-passport-box")
     uploading = EN["upload.progress"].replace("{filename}", FILENAME)
 
-    with page.expect_request(STORAGE_URL):
-        page.get_by_label("Passport: choose a file").set_input_files(PDF)
-    expect(box).to_be_visible()
+    _sending(page, held, "Passport: choose a file", PDF)
     expect(page.locator("#progress-passport-label")).to_have_text(uploading)
-    assert len(held) == 1
 
     api.view = _received()
     held[0].fulfill(status=204, headers=CORS)
@@ -109,10 +115,7 @@ def test_a_failed_sending_leaves_no_upload_line_and_is_said_at_the_input(
     failed = EN["upload.failed"].replace("{filename}", FILENAME)
 
     passport.focus()
-    with page.expect_request(STORAGE_URL):
-        passport.set_input_files(PDF)
-    expect(box).to_be_visible()
-    assert len(held) == 1
+    _sending(page, held, "Passport: choose a file", PDF)
     held[0].abort("connectionreset")
 
     error = page.locator("#file-passport-error")
@@ -136,10 +139,7 @@ def test_a_failed_sending_is_said_by_the_live_region_when_the_focus_is_elsewhere
     failed = EN["upload.failed"].replace("{filename}", FILENAME)
     withdraw = page.get_by_role("button", name=EN["withdraw.button"])
 
-    with page.expect_request(STORAGE_URL):
-        page.get_by_label("Passport: choose a file").set_input_files(PDF)
-    expect(box).to_be_visible()
-    assert len(held) == 1
+    _sending(page, held, "Passport: choose a file", PDF)
     withdraw.focus()  # the person went on while the file was sent
     held[0].abort("connectionreset")
 
@@ -166,10 +166,7 @@ def test_a_refused_file_leaves_no_being_checked_line_in_the_live_region(
     checking = EN["upload.checking"].replace("{filename}", name)
     refused = EN["upload.refused"].replace("{filename}", name)
 
-    with page.expect_request(STORAGE_URL):
-        page.get_by_label("Other document: choose a file").set_input_files(fake)
-    expect(page.locator("#progress-other-box")).to_be_visible()
-    assert len(held) == 1
+    _sending(page, held, "Other document: choose a file", fake, kind="other")
     rejected = {**document("other", "not_read", number=1, filename=name), "status": "rejected"}
     api.view = registration(documents=[rejected], missing_documents=["passport", "residence_title"])
     held[0].fulfill(status=204, headers=CORS)
@@ -188,10 +185,7 @@ def test_the_live_region_is_cleared_when_the_registration_enters_the_queue(
     api = _waiting()
     page = open_page(viewport=PHONE, locale="en-GB")
     held = _open(page, api)
-    with page.expect_request(STORAGE_URL):
-        page.get_by_label("Passport: choose a file").set_input_files(PDF)
-    expect(page.locator("#progress-passport-box")).to_be_visible()
-    assert len(held) == 1
+    _sending(page, held, "Passport: choose a file", PDF)
     api.view = registration(
         documents=[
             document("passport", "matches", filename=FILENAME),
