@@ -16,10 +16,11 @@ from chalicelib import bootstrap
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.identity import legacy_identity_key
-from chalicelib.domain.registration import Registration, Status, TitleType
+from chalicelib.domain.registration import Registration, Status
 from tests.api.test_registration import held_elsewhere, post, problem, table_items
 from tests.applicant_flow import PDF, post_form, register, registration_body
 from tests.conftest import FixedClock, sent_mails
+from tests.registrations import a_registration
 
 # Every pair of issue 15: the same person, as on the card and as in the zone or on a plain
 # keyboard. None of them may hold two active registrations.
@@ -120,22 +121,16 @@ def _store_registration_of_before(status: Status) -> Registration:
     born = BirthDate(1991, 4, 12)
     key = legacy_identity_key(c.settings.identity_key, "Kovalenko", "Olena", born)
     assert key is not None
-    registration = Registration(
+    registration = a_registration(
         registration_id="01JOLDREGISTRATION0000000A",
         status=status,
-        given_names="Olena",
-        family_name="Kovalenko",
         date_of_birth=born,
-        nationality="UKR",
         email="olena@exampel.org",
         language="en",
-        title_type=TitleType.RESIDENCE_PERMIT,
-        title_number=None,
         title_expires_on=c.clock().date(),
         token_hash="0" * 64,
         identity_key=key,
         created_at=utc_timestamp(c.clock()),
-        office_id="stuttgart",
     )
     c.registrations.create(registration)
     return registration

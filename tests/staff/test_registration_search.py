@@ -13,9 +13,10 @@ from chalicelib import bootstrap
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.calendar import utc_timestamp
 from chalicelib.domain.identity import identity_key, legacy_identity_key
-from chalicelib.domain.registration import Registration, Status, TitleType
+from chalicelib.domain.registration import Status
 from tests.api.test_registration import problem
 from tests.applicant_flow import queued, register
+from tests.registrations import a_registration
 from tests.staff.conftest import StaffClient
 
 SEARCH = "/staff/registrations/search"
@@ -146,17 +147,10 @@ def test_a_bad_date_is_refused_naming_the_field(desk: StaffClient, admin: StaffC
 def _store(key: str, registration_id: str, office_id: str) -> None:
     c = bootstrap.container()
     c.registrations.create(
-        Registration(
+        a_registration(
             registration_id=registration_id,
             status=Status.AWAITING_DOCUMENTS,
-            given_names="Olena",
-            family_name="Kovalenko",
-            date_of_birth=BirthDate(1991, 4, 12),
-            nationality="UKR",
-            email="olena@example.org",
             language="en",
-            title_type=TitleType.RESIDENCE_PERMIT,
-            title_number=None,
             title_expires_on=c.clock().date(),
             token_hash="0" * 64,
             identity_key=key,
