@@ -20,10 +20,15 @@ from chalicelib.bootstrap import container
 from chalicelib.domain.calendar import office_today
 from chalicelib.domain.documents import Document
 from chalicelib.domain.entrance_code import entrance_pass
-from chalicelib.domain.registration import AT_THE_DESK, Appointment, Registration, Status
+from chalicelib.domain.registration import (
+    AT_THE_DESK,
+    Appointment,
+    Registration,
+    RegistrationStatus,
+    Status,
+)
 from chalicelib.domain.verification import FieldMismatch, check_document
 from chalicelib.mail import map_link
-from chalicelib.services.registration import RegistrationStatus
 
 JSON = dict[str, Any]
 

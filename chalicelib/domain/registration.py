@@ -168,3 +168,12 @@ def gives_way_to_new(registration: Registration, now: datetime) -> bool:
         registration.status is Status.EMAIL_UNVERIFIED
         and parse_utc_timestamp(registration.created_at) + UNCONFIRMED_REPLACEABLE_AFTER <= now
     )
+
+
+@dataclass(frozen=True)
+class RegistrationStatus:
+    """A registration and its 1-based place in the queue while it waits (None otherwise): what
+    the applicant's status page and the staff's search show."""
+
+    registration: Registration
+    queue_position: int | None

@@ -27,6 +27,7 @@ from chalicelib.domain.office import office
 from chalicelib.domain.registration import (
     DUPLICATE_DETAIL,
     Registration,
+    RegistrationStatus,
     Status,
     TitleType,
     gives_way_to_new,
@@ -85,14 +86,6 @@ class GrantedUpload:
     document_id: str
     grant: UploadGrant
     expires_at: datetime
-
-
-@dataclass(frozen=True)
-class RegistrationStatus:
-    """What the applicant sees: the registration, and its place while it waits."""
-
-    registration: Registration
-    queue_position: int | None
 
 
 def upload_key(registration_id: str, document_id: str) -> str:

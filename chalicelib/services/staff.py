@@ -11,7 +11,12 @@ from chalicelib.domain.documents import Document, DocumentStatus
 from chalicelib.domain.errors import InvalidState, NotFound
 from chalicelib.domain.identity import identity_key, legacy_identity_key
 from chalicelib.domain.office import office
-from chalicelib.domain.registration import Registration, Status, queue_sort_key
+from chalicelib.domain.registration import (
+    Registration,
+    RegistrationStatus,
+    Status,
+    queue_sort_key,
+)
 from chalicelib.domain.staff import StaffIdentity
 from chalicelib.domain.tokens import is_well_formed_id, new_id
 from chalicelib.mail import render
@@ -41,12 +46,6 @@ class DocumentDownload:
 class FullRecord:
     registration: Registration
     documents: list[DocumentDownload]
-
-
-@dataclass(frozen=True)
-class ActiveRegistration:
-    registration: Registration
-    queue_position: int | None
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ class StaffService:
 
     def find_active(
         self, family_name: str, given_names: str, date_of_birth: BirthDate
-    ) -> ActiveRegistration | None:
+    ) -> RegistrationStatus | None:
         """The person's one active registration at this office, found through the person's lock
         as registering finds it (names folded as domain/identity.py folds them, the date as
         typed: "1990" is not "1990-01-01"); a registration of before issue 15 under the key of
@@ -103,7 +102,7 @@ class StaffService:
                 position = None
                 if registration.status is Status.WAITING:
                     position = self._repo.queue_position(registration)
-                return ActiveRegistration(registration, position)
+                return RegistrationStatus(registration, position)
         return None
 
     def full_record(self, staff: StaffIdentity, registration_id: str, now: datetime) -> FullRecord:

@@ -15,8 +15,7 @@ from chalicelib.api.views import appointment_view, registration_view
 from chalicelib.domain.birth_date import BirthDate
 from chalicelib.domain.documents import ContentType, Document, DocumentKind, DocumentStatus
 from chalicelib.domain.machine_readable_zone import MachineReadableZone
-from chalicelib.domain.registration import Appointment, Registration, Status
-from chalicelib.services.registration import RegistrationStatus
+from chalicelib.domain.registration import Appointment, Registration, RegistrationStatus, Status
 from tests.conftest import FixedClock
 from tests.registrations import a_registration
 
